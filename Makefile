@@ -1,0 +1,91 @@
+# Two commands set up a fresh machine and do everything:
+#   make book   virtual environment + offline web assets + website in _build/html
+#   make test   the same set-up, then unit tests, notebooks, exercises, book build, site test
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+ASSETS := web/static/.stamp
+TORCH_PIN := torch==2.13.0
+# One BLAS thread per process: parallel notebooks and tests share 2 cores.
+export OMP_NUM_THREADS ?= 1
+export MPLBACKEND := Agg
+JB_FLAGS := -W -n --keep-going
+PYTEST_WORKERS ?= 2
+
+.PHONY: help venv assets browser book instructor-book test unit notebooks exercises-check \
+        student grade book-test site-test lab serve benchmarks clean
+
+help:
+	@grep -E '^#' Makefile | head -3
+
+$(STAMP): requirements.txt pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	# torch first, pinned: a CPU wheel here; unpinned it pulls GBs of CUDA packages
+	$(BIN)/python -m pip install --quiet $(TORCH_PIN)
+	$(BIN)/python -m pip install --quiet -r requirements.txt -e .
+	touch $@
+
+venv: $(STAMP)
+
+# MathJax, RequireJS and the ipywidgets HTML manager, served by the site itself.
+$(ASSETS): web/package.json
+	cd web && npm install --no-audit --no-fund --loglevel=error
+	rm -rf web/static && mkdir -p web/static/mathjax web/static/widgets
+	cp -r web/node_modules/mathjax/es5/. web/static/mathjax/
+	cp web/node_modules/requirejs/require.js web/static/widgets/require.js
+	cp web/node_modules/@jupyter-widgets/html-manager/dist/*.js web/static/widgets/
+	cp web/node_modules/@jupyter-widgets/html-manager/dist/*.woff* web/static/widgets/
+	touch $@
+
+assets: $(ASSETS)
+
+# Headless Chromium for the site test (Debian's package; Playwright's download does not work offline).
+browser:
+	@command -v chromium >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get install -y -q chromium || { apt-get update -q && apt-get install -y -q chromium; }; \
+	  else sudo apt-get install -y -q chromium; fi; }
+
+book: $(STAMP) $(ASSETS)
+	COURSE_STATIC_WIDGETS=1 TQDM_DISABLE=1 $(BIN)/jupyter-book build . $(JB_FLAGS)
+
+instructor-book: $(STAMP) $(ASSETS)
+	$(BIN)/python -m course_lib.exercises instructor-book --out _build_instructor
+
+unit: $(STAMP)
+	$(BIN)/pytest -q -n $(PYTEST_WORKERS) tests --ignore=tests/site
+
+notebooks: $(STAMP)
+	$(BIN)/pytest -q --nbval-lax -n $(PYTEST_WORKERS) --dist loadfile notebooks
+
+exercises-check: $(STAMP)
+	$(BIN)/python -m course_lib.exercises check
+
+student: $(STAMP)
+	$(BIN)/python -m course_lib.exercises student
+
+site-test: $(STAMP) browser
+	COURSE_REQUIRE_SITE=1 $(BIN)/pytest -q tests/site
+
+test: $(STAMP) $(ASSETS) browser
+	$(MAKE) unit
+	$(MAKE) notebooks
+	$(MAKE) exercises-check
+	$(MAKE) book
+	$(MAKE) site-test
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab notebooks
+
+serve:
+	@test -f _build/html/index.html || { echo "no site yet: run 'make book' first"; exit 1; }
+	$(BIN)/python -m http.server --directory _build/html --bind 127.0.0.1 8000
+
+benchmarks: $(STAMP)
+	for script in benchmarks/*.py; do $(BIN)/python $$script; done
+
+clean:
+	rm -rf _build _build_instructor web/static .pytest_cache

@@ -1,0 +1,252 @@
+"""Data sets that ship inside installed packages or are generated: nothing downloads.
+
+- :func:`load_digits`: scikit-learn's 8x8 digits with the fixed split used in
+  published work (train ``[:1000]``, val ``[1000:1350]``, test ``[1350:]``).
+- :func:`toy2d`: two-dimensional toy distributions with known modes.
+- :func:`load_names`: US census first and last names from the ``names`` package.
+- :func:`load_mnist`: an IDX reader for users who already have MNIST files.
+"""
+import gzip
+import math
+import os
+import struct
+from pathlib import Path
+
+import numpy as np
+import torch
+
+NUM_LEVELS = 17  # digits pixels are integers 0..16
+DIGITS_SHAPE = (8, 8)
+DIGIT_SPLITS = {
+    "train": slice(0, 1000),
+    "val": slice(1000, 1350),
+    "test": slice(1350, None),
+    "all": slice(None),
+}
+TOY2D_NAMES = ("ring", "grid", "moons", "spirals")
+NAME_KINDS = ("first", "last", "all")
+NAME_SPLITS = ("train", "val", "test", "all")
+NAME_SPLIT_FRACTIONS = (0.8, 0.1, 0.1)  # train / val / test after a fixed shuffle
+
+
+def _check_choice(argument, value, choices):
+    if value not in choices:
+        raise ValueError(f"{argument} must be one of {list(choices)}, got {value!r}")
+
+
+def load_digits(split="train"):
+    """Load scikit-learn's 8x8 handwritten digits with the course's fixed split.
+
+    Parameters
+    ----------
+    split : {"train", "val", "test", "all"}
+        ``train`` is images 0..999, ``val`` 1000..1349, ``test`` 1350..1796,
+        in the file order of scikit-learn's copy.
+
+    Returns
+    -------
+    images : torch.Tensor, shape (N, 64), float32
+        Pixel values, the integers 0..16 (17 grey levels), row-major 8x8.
+    labels : torch.Tensor, shape (N,), int64
+        The digit, 0..9.
+    """
+    _check_choice("split", split, DIGIT_SPLITS)
+    from sklearn.datasets import load_digits as sklearn_digits
+
+    bunch = sklearn_digits()
+    rows = DIGIT_SPLITS[split]
+    images = torch.as_tensor(bunch.data[rows], dtype=torch.float32)
+    labels = torch.as_tensor(bunch.target[rows], dtype=torch.int64)
+    return images, labels
+
+
+def _check_positive_int(argument, value):
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{argument} must be an int, got {type(value).__name__}")
+    if value < 1:
+        raise ValueError(f"{argument} must be >= 1, got {value}")
+
+
+def toy2d(name, n=1000, seed=0, noise=None):
+    """Sample a two-dimensional toy distribution whose modes are known.
+
+    Parameters
+    ----------
+    name : {"ring", "grid", "moons", "spirals"}
+        ``ring``: 8 Gaussians on a circle of radius 2; ``grid``: 25 Gaussians
+        on a 5x5 grid with spacing 1; ``moons``: two interleaved half circles;
+        ``spirals``: two interleaved spiral arms.
+    n : int
+        Number of points.
+    seed : int
+        Seed of a private NumPy generator (global state is not touched).
+    noise : float, optional
+        Standard deviation of the Gaussian noise. Defaults: 0.05 (ring),
+        0.05 (grid), 0.1 (moons), 0.2 (spirals).
+
+    Returns
+    -------
+    x : torch.Tensor, shape (n, 2), float32
+    labels : torch.Tensor, shape (n,), int64
+        The mode (ring, grid) or arm (moons, spirals) each point came from.
+    """
+    _check_choice("name", name, TOY2D_NAMES)
+    _check_positive_int("n", n)
+    default_noise = {"ring": 0.05, "grid": 0.05, "moons": 0.1, "spirals": 0.2}[name]
+    noise = default_noise if noise is None else noise
+    if not isinstance(noise, (int, float)) or noise < 0:
+        raise ValueError(f"noise must be a non-negative number, got {noise!r}")
+    rng = np.random.default_rng(seed)
+    if name == "ring":
+        labels = rng.integers(0, 8, size=n)
+        angle = 2 * math.pi * labels / 8
+        centres = 2.0 * np.stack([np.cos(angle), np.sin(angle)], axis=1)
+    elif name == "grid":
+        labels = rng.integers(0, 25, size=n)
+        centres = np.stack([labels // 5 - 2, labels % 5 - 2], axis=1).astype(float)
+    elif name == "moons":
+        labels = rng.integers(0, 2, size=n)
+        t = rng.uniform(0, math.pi, size=n)
+        upper = np.stack([np.cos(t), np.sin(t)], axis=1)
+        lower = np.stack([1 - np.cos(t), 0.5 - np.sin(t)], axis=1)
+        centres = np.where(labels[:, None] == 0, upper, lower)
+    else:  # spirals: radius grows with angle, second arm rotated by pi
+        labels = rng.integers(0, 2, size=n)
+        t = np.sqrt(rng.uniform(0, 1, size=n)) * 3 * math.pi
+        angle = t + math.pi * labels
+        centres = (t / math.pi)[:, None] * np.stack([np.cos(angle), np.sin(angle)], axis=1)
+    x = centres + noise * rng.standard_normal((n, 2))
+    return torch.as_tensor(x, dtype=torch.float32), torch.as_tensor(labels, dtype=torch.int64)
+
+
+def _read_census_names(filename):
+    import names  # the PyPI package that bundles the census lists
+
+    path = Path(names.__file__).parent / filename
+    with open(path, encoding="ascii") as handle:
+        return [line.split()[0].lower() for line in handle if line.strip()]
+
+
+def load_names(split="train", kind="first"):
+    """US census names from the ``names`` package, lower-case and deduplicated.
+
+    The unique names are sorted, shuffled with a fixed seed and cut 80/10/10
+    into train, val and test, so every user gets the same split.
+
+    Parameters
+    ----------
+    split : {"train", "val", "test", "all"}
+    kind : {"first", "last", "all"}
+        First names (male and female lists merged), last names, or both.
+
+    Returns
+    -------
+    list of str
+        Names made of the letters a-z only.
+    """
+    _check_choice("split", split, NAME_SPLITS)
+    _check_choice("kind", kind, NAME_KINDS)
+    files = {
+        "first": ["dist.male.first", "dist.female.first"],
+        "last": ["dist.all.last"],
+    }
+    wanted = files["first"] + files["last"] if kind == "all" else files[kind]
+    unique = sorted({name for f in wanted for name in _read_census_names(f) if name.isalpha()})
+    order = np.random.default_rng(0).permutation(len(unique))
+    shuffled = [unique[i] for i in order]
+    if split == "all":
+        return shuffled
+    n_train = int(NAME_SPLIT_FRACTIONS[0] * len(shuffled))
+    n_val = int(NAME_SPLIT_FRACTIONS[1] * len(shuffled))
+    bounds = {"train": (0, n_train), "val": (n_train, n_train + n_val), "test": (n_train + n_val, len(shuffled))}
+    start, stop = bounds[split]
+    return shuffled[start:stop]
+
+
+# IDX format (LeCun et al.): two zero bytes, a type code, the number of
+# dimensions, then one big-endian uint32 per dimension, then the data.
+IDX_DTYPES = {
+    0x08: np.dtype(">u1"),
+    0x09: np.dtype(">i1"),
+    0x0B: np.dtype(">i2"),
+    0x0C: np.dtype(">i4"),
+    0x0D: np.dtype(">f4"),
+    0x0E: np.dtype(">f8"),
+}
+
+
+def read_idx(path):
+    """Read one IDX file (optionally gzip-compressed) into a NumPy array.
+
+    Raises
+    ------
+    FileNotFoundError
+        If ``path`` does not exist.
+    ValueError
+        If the file is not IDX (bad magic number or type code) or is truncated.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"IDX file not found: {path}")
+    opener = gzip.open if path.suffix == ".gz" else open
+    try:
+        with opener(path, "rb") as handle:
+            raw = handle.read()
+    except (OSError, EOFError) as error:
+        raise ValueError(f"{path}: cannot be read as a gzip file ({error})") from None
+    if len(raw) < 4 or raw[0] != 0 or raw[1] != 0:
+        raise ValueError(f"{path}: not an IDX file (the first two bytes must be zero, got {raw[:2]!r})")
+    type_code, ndim = raw[2], raw[3]
+    if type_code not in IDX_DTYPES:
+        raise ValueError(f"{path}: unknown IDX type code 0x{type_code:02x}; expected one of "
+                         f"{[hex(c) for c in IDX_DTYPES]}")
+    header_size = 4 + 4 * ndim
+    if len(raw) < header_size:
+        raise ValueError(f"{path}: truncated IDX header ({len(raw)} bytes, {header_size} needed for {ndim} dimensions)")
+    shape = struct.unpack(f">{ndim}I", raw[4:header_size])
+    dtype = IDX_DTYPES[type_code]
+    expected = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+    if len(raw) - header_size != expected:
+        raise ValueError(f"{path}: truncated or padded IDX data: shape {shape} needs {expected} bytes "
+                         f"of data, file has {len(raw) - header_size}")
+    return np.frombuffer(raw, dtype=dtype, offset=header_size).reshape(shape).astype(dtype.newbyteorder("="))
+
+
+MNIST_FILES = {"train": "train-{}-idx{}-ubyte", "test": "t10k-{}-idx{}-ubyte"}
+
+
+def _find_idx(root, stem):
+    for candidate in (root / stem, root / f"{stem}.gz"):
+        if candidate.is_file():
+            return candidate
+    raise FileNotFoundError(f"MNIST file {stem} (or {stem}.gz) not found in {root}")
+
+
+def load_mnist(root, split="train"):
+    """Load MNIST from IDX files the user already has (nothing is downloaded).
+
+    Parameters
+    ----------
+    root : str or path-like
+        Folder holding ``train-images-idx3-ubyte`` and friends, plain or ``.gz``.
+    split : {"train", "test"}
+
+    Returns
+    -------
+    images : torch.Tensor, shape (N, 28, 28), uint8
+    labels : torch.Tensor, shape (N,), int64
+    """
+    _check_choice("split", split, MNIST_FILES)
+    if not isinstance(root, (str, os.PathLike)):
+        raise TypeError(f"root must be a path, got {type(root).__name__}")
+    root = Path(root)
+    if not root.is_dir():
+        raise FileNotFoundError(f"MNIST folder not found: {root}")
+    images_path = _find_idx(root, MNIST_FILES[split].format("images", 3))
+    labels_path = _find_idx(root, MNIST_FILES[split].format("labels", 1))
+    images, labels = read_idx(images_path), read_idx(labels_path)
+    if images.ndim != 3:
+        raise ValueError(f"{images_path}: expected 3 dimensions (N, rows, cols), got shape {images.shape}")
+    if labels.ndim != 1 or len(labels) != len(images):
+        raise ValueError(f"{labels_path}: expected {len(images)} labels to match {images_path}, got shape {labels.shape}")
+    return torch.from_numpy(images.astype(np.uint8)), torch.from_numpy(labels.astype(np.int64))

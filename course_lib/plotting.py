@@ -1,0 +1,124 @@
+"""Figures used across chapters: digit grids, 2-D samples and densities, training curves.
+
+Every function draws on a Matplotlib ``Axes`` (a new figure when ``ax`` is
+None) and returns that ``Axes`` so a notebook can add to it.
+"""
+import numpy as np
+import torch
+
+from .data import DIGITS_SHAPE, NUM_LEVELS
+
+
+def _numpy(x):
+    return x.detach().cpu().numpy() if isinstance(x, torch.Tensor) else np.asarray(x)
+
+
+def _new_axes(ax, figsize):
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=figsize)
+    return ax
+
+
+def image_grid(images, ncols=10, ax=None, title=None, vmax=NUM_LEVELS - 1, image_shape=DIGITS_SHAPE):
+    """Tile images into one grid, white background and dark ink like paper.
+
+    Parameters
+    ----------
+    images : array or tensor, shape (N, H*W) or (N, H, W)
+        Pixel intensities in ``[0, vmax]``.
+    ncols : int
+        Images per row.
+    title : str, optional
+    vmax : float
+        Intensity drawn as full ink (16 for digits).
+    image_shape : tuple of int
+        (H, W) used when images come flattened.
+    """
+    images = _numpy(images).astype(float)
+    if images.ndim == 2:
+        images = images.reshape(len(images), *image_shape)
+    if images.ndim != 3 or len(images) == 0:
+        raise ValueError(f"images must have shape (N, H*W) or (N, H, W) with N >= 1, got {images.shape}")
+    n, height, width = images.shape
+    ncols = min(ncols, n)
+    nrows = -(-n // ncols)
+    pad = 1
+    canvas = np.full((nrows * (height + pad) + pad, ncols * (width + pad) + pad), np.nan)
+    for i, image in enumerate(images):
+        r, c = divmod(i, ncols)
+        top, left = pad + r * (height + pad), pad + c * (width + pad)
+        canvas[top:top + height, left:left + width] = image
+    ax = _new_axes(ax, (0.6 * ncols + 0.4, 0.6 * nrows + 0.4))
+    ax.imshow(canvas, cmap="gray_r", vmin=0, vmax=vmax, interpolation="nearest")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def scatter2d(x, labels=None, ax=None, title=None, s=4, alpha=0.6, **kwargs):
+    """Scatter plot of 2-D points, coloured by ``labels`` when given."""
+    x = _numpy(x)
+    if x.ndim != 2 or x.shape[1] != 2:
+        raise ValueError(f"x must have shape (N, 2), got {x.shape}")
+    ax = _new_axes(ax, (4, 4))
+    colours = None if labels is None else _numpy(labels)
+    ax.scatter(x[:, 0], x[:, 1], c=colours, s=s, alpha=alpha, cmap="tab10" if colours is not None else None, **kwargs)
+    ax.set_xlabel("$x_1$")
+    ax.set_ylabel("$x_2$")
+    ax.set_aspect("equal", adjustable="datalim")
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def density_contour(log_density, xlim=(-3, 3), ylim=(-3, 3), resolution=150, ax=None,
+                    title=None, filled=True, levels=12):
+    """Contours of a 2-D density given its log-density function.
+
+    Parameters
+    ----------
+    log_density : callable
+        Maps a float32 tensor of shape (M, 2) to log densities of shape (M,).
+    xlim, ylim : (float, float)
+        Plotted region.
+    resolution : int
+        Grid points per axis.
+    filled : bool
+        Filled contours of the density (True) or contour lines (False).
+    """
+    if not callable(log_density):
+        raise TypeError(f"log_density must be callable, got {type(log_density).__name__}")
+    xs = np.linspace(*xlim, resolution)
+    ys = np.linspace(*ylim, resolution)
+    grid_x, grid_y = np.meshgrid(xs, ys)
+    points = torch.as_tensor(np.stack([grid_x.ravel(), grid_y.ravel()], axis=1), dtype=torch.float32)
+    with torch.no_grad():
+        values = _numpy(log_density(points)).reshape(grid_x.shape)
+    ax = _new_axes(ax, (4, 4))
+    draw = ax.contourf if filled else ax.contour
+    draw(grid_x, grid_y, np.exp(values), levels=levels, cmap="viridis" if filled else "Greys")
+    ax.set_xlabel("$x_1$")
+    ax.set_ylabel("$x_2$")
+    ax.set_aspect("equal")
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def training_curves(history, ax=None, ylabel="loss", title=None):
+    """Training (and validation, if any) loss per epoch from a :class:`~course_lib.train.History`."""
+    ax = _new_axes(ax, (5, 3))
+    epochs = np.arange(1, len(history.train_loss) + 1)
+    ax.plot(epochs, history.train_loss, label="train")
+    if history.val_loss:
+        ax.plot(epochs, history.val_loss, label="validation")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel(ylabel)
+    ax.legend()
+    if title:
+        ax.set_title(title)
+    return ax
