@@ -7,7 +7,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-ASSETS := web/static/.stamp
+ASSETS := web/.assets-installed
 TORCH_PIN := torch==2.13.0
 # One BLAS thread per process: parallel notebooks and tests share 2 cores.
 export OMP_NUM_THREADS ?= 1

@@ -1,0 +1,92 @@
+"""The built website works offline: every page loads, math renders, figures show,
+and no request leaves 127.0.0.1."""
+from urllib.parse import urlparse
+
+import pytest
+import yaml
+
+from .conftest import ROOT, SITE
+
+
+def _pages():
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    files = [toc["root"]]
+
+    def walk(node):
+        if isinstance(node, dict):
+            if "file" in node:
+                files.append(node["file"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(toc.get("parts", toc.get("chapters", [])))
+    return files
+
+
+PAGES = _pages()
+CHAPTERS = [p for p in PAGES if p.startswith("notebooks/")]
+
+
+def _visit(browser, url):
+    """Load a page; return (page, external requests, failed local requests, console errors)."""
+    page = browser.new_page()
+    external, failed, errors = [], [], []
+
+    def on_request(route):
+        url = route.request.url
+        if url.startswith(("http://", "https://")) and urlparse(url).hostname != "127.0.0.1":
+            external.append(url)
+            return route.abort()
+        return route.continue_()
+
+    page.route("**/*", on_request)
+    page.on("requestfailed", lambda r: failed.append(r.url) if "127.0.0.1" in r.url else None)
+    page.on("response", lambda r: failed.append(f"{r.status} {r.url}") if r.status >= 400 else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(url, wait_until="load")
+    page.wait_for_load_state("networkidle")
+    return page, external, failed, errors
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_page_loads_offline(browser, site_url, path):
+    page, external, failed, errors = _visit(browser, f"{site_url}/{path}.html")
+    try:
+        assert page.locator("main h1").count() >= 1, f"{path}: no title rendered"
+        assert not external, f"{path}: requests left 127.0.0.1: {external}"
+        assert not failed, f"{path}: local requests failed: {failed}"
+        assert not errors, f"{path}: JavaScript errors: {errors}"
+        if "$" in page.locator("main").inner_text() or page.locator("div.math, span.math").count():
+            page.wait_for_selector("mjx-container", timeout=15000)
+            raw = page.locator("main span.math:not(:has(mjx-container)), main div.math:not(:has(mjx-container))")
+            assert raw.count() == 0, f"{path}: {raw.count()} math blocks left unrendered"
+    finally:
+        page.close()
+
+
+@pytest.mark.parametrize("path", CHAPTERS)
+def test_chapter_shows_figures_math_and_colab_button(browser, site_url, path):
+    page, *_ = _visit(browser, f"{site_url}/{path}.html")
+    try:
+        page.wait_for_selector("mjx-container", timeout=15000)
+        figures = page.locator("main .cell_output img")
+        assert figures.count() >= 2, f"{path}: expected figures in the executed outputs"
+        widths = figures.evaluate_all("imgs => imgs.map(i => i.naturalWidth)")
+        assert all(w > 0 for w in widths), f"{path}: some figures did not load: {widths}"
+        colab = page.locator("a[href*='colab.research.google.com']")
+        assert colab.count() >= 1 and "/blob/main/" in colab.first.get_attribute("href")
+    finally:
+        page.close()
+
+
+def test_math_and_widget_runtime_are_served_locally(site_dir):
+    assert (site_dir / "_static" / "mathjax" / "tex-chtml.js").is_file()
+    assert (site_dir / "_static" / "widgets" / "embed-amd.js").is_file()
+    assert (site_dir / "_static" / "widgets" / "require.js").is_file()
+
+
+def test_site_dir_is_the_default_build():
+    assert SITE.name == "html"

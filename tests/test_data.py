@@ -1,0 +1,157 @@
+import gzip
+import struct
+
+import numpy as np
+import pytest
+import torch
+from sklearn.datasets import load_digits as sklearn_digits
+
+from course_lib import data
+
+
+@pytest.mark.parametrize("split, size", [("train", 1000), ("val", 350), ("test", 447), ("all", 1797)])
+def test_load_digits_split_sizes_and_levels(split, size):
+    images, labels = data.load_digits(split)
+    assert images.shape == (size, 64) and images.dtype == torch.float32
+    assert labels.shape == (size,) and labels.dtype == torch.int64
+    assert set(images.unique().tolist()) <= set(range(data.NUM_LEVELS))
+    assert set(labels.unique().tolist()) <= set(range(10))
+
+
+def test_load_digits_follows_file_order_of_scikit_learn():
+    reference = sklearn_digits()
+    images, labels = data.load_digits("val")
+    np.testing.assert_array_equal(images.numpy(), reference.data[1000:1350])
+    np.testing.assert_array_equal(labels.numpy(), reference.target[1000:1350])
+    test_images, _ = data.load_digits("test")
+    np.testing.assert_array_equal(test_images[0].numpy(), reference.data[1350])
+
+
+def test_load_digits_names_valid_splits():
+    with pytest.raises(ValueError, match=r"split must be one of \['train', 'val', 'test', 'all'\], got 'tarin'"):
+        data.load_digits(split="tarin")
+
+
+@pytest.mark.parametrize("name", data.TOY2D_NAMES)
+def test_toy2d_shapes_and_repeatability(name):
+    x, labels = data.toy2d(name, n=500, seed=3)
+    assert x.shape == (500, 2) and x.dtype == torch.float32
+    assert labels.shape == (500,) and labels.dtype == torch.int64
+    x_again, _ = data.toy2d(name, n=500, seed=3)
+    torch.testing.assert_close(x, x_again)
+    x_other, _ = data.toy2d(name, n=500, seed=4)
+    assert not torch.equal(x, x_other)
+
+
+@pytest.mark.parametrize("name, modes", [("ring", 8), ("grid", 25)])
+def test_toy2d_modes_sit_where_documented(name, modes):
+    x, labels = data.toy2d(name, n=20000, seed=0)
+    assert labels.unique().numel() == modes
+    centres = torch.stack([x[labels == k].mean(0) for k in range(modes)])
+    if name == "ring":
+        torch.testing.assert_close(centres.norm(dim=1), torch.full((modes,), 2.0), atol=0.01, rtol=0)
+    else:
+        torch.testing.assert_close(centres, centres.round(), atol=0.01, rtol=0)
+        assert centres.abs().max().round() == 2
+    spread = torch.stack([x[labels == k].std(0) for k in range(modes)])
+    torch.testing.assert_close(spread, torch.full_like(spread, 0.05), atol=0.005, rtol=0)
+
+
+def test_toy2d_does_not_touch_global_random_state():
+    torch.manual_seed(0)
+    expected = torch.rand(3)
+    torch.manual_seed(0)
+    data.toy2d("moons", n=100)
+    torch.testing.assert_close(torch.rand(3), expected)
+
+
+def test_toy2d_errors():
+    with pytest.raises(ValueError, match=r"name must be one of \['ring', 'grid', 'moons', 'spirals'\], got 'unknown'"):
+        data.toy2d("unknown")
+    with pytest.raises(ValueError, match="n must be >= 1, got 0"):
+        data.toy2d("ring", n=0)
+    with pytest.raises(TypeError, match="n must be an int, got float"):
+        data.toy2d("ring", n=10.0)
+    with pytest.raises(ValueError, match="noise must be a non-negative number, got -1"):
+        data.toy2d("ring", noise=-1)
+
+
+def test_load_names_is_a_clean_fixed_partition():
+    train, val, test = (data.load_names(s) for s in ("train", "val", "test"))
+    everything = data.load_names("all")
+    assert len(train) + len(val) + len(test) == len(everything)
+    assert not (set(train) & set(val) or set(train) & set(test) or set(val) & set(test))
+    assert len(set(everything)) == len(everything)
+    assert all(name.isalpha() and name == name.lower() and name.isascii() for name in everything)
+    assert len(train) == int(0.8 * len(everything))
+    assert data.load_names("train") == train  # same order every call
+    assert {"mary", "james"} <= set(everything)
+
+
+def test_load_names_kinds():
+    first, last, both = (set(data.load_names("all", kind=k)) for k in data.NAME_KINDS)
+    assert 4000 < len(first) < 6000 and len(last) > 80000
+    assert both == first | last
+    with pytest.raises(ValueError, match=r"kind must be one of \['first', 'last', 'all'\], got 'middle'"):
+        data.load_names(kind="middle")
+    with pytest.raises(ValueError, match="split must be one of"):
+        data.load_names(split="dev")
+
+
+def _write_idx(path, array, type_code=0x08, compress=False):
+    header = bytes([0, 0, type_code, array.ndim]) + struct.pack(f">{array.ndim}I", *array.shape)
+    payload = header + array.astype(data.IDX_DTYPES[type_code]).tobytes()
+    (gzip.open if compress else open)(path, "wb").write(payload)
+
+
+@pytest.fixture
+def mnist_dir(tmp_path):
+    rng = np.random.default_rng(0)
+    images = rng.integers(0, 256, size=(5, 28, 28), dtype=np.uint8)
+    labels = np.array([3, 1, 4, 1, 5], dtype=np.uint8)
+    _write_idx(tmp_path / "train-images-idx3-ubyte", images)
+    _write_idx(tmp_path / "train-labels-idx1-ubyte.gz", labels, compress=True)
+    return tmp_path, images, labels
+
+
+def test_load_mnist_reads_idx_files(mnist_dir):
+    root, images, labels = mnist_dir
+    x, y = data.load_mnist(root)
+    assert x.dtype == torch.uint8 and x.shape == (5, 28, 28)
+    np.testing.assert_array_equal(x.numpy(), images)
+    assert y.tolist() == labels.tolist() and y.dtype == torch.int64
+
+
+def test_read_idx_big_endian_types(tmp_path):
+    values = np.arange(-3, 3, dtype=np.int32).reshape(2, 3)
+    _write_idx(tmp_path / "ints", values, type_code=0x0C)
+    np.testing.assert_array_equal(data.read_idx(tmp_path / "ints"), values)
+    floats = np.linspace(0, 1, 4)
+    _write_idx(tmp_path / "floats", floats, type_code=0x0E)
+    np.testing.assert_array_equal(data.read_idx(tmp_path / "floats"), floats)
+
+
+def test_load_mnist_errors_name_the_file(mnist_dir, tmp_path):
+    root, images, _ = mnist_dir
+    with pytest.raises(FileNotFoundError, match="t10k-images-idx3-ubyte"):
+        data.load_mnist(root, split="test")
+    with pytest.raises(FileNotFoundError, match="MNIST folder not found"):
+        data.load_mnist(tmp_path / "missing")
+    with pytest.raises(ValueError, match=r"split must be one of \['train', 'test'\]"):
+        data.load_mnist(root, split="val")
+    truncated = root / "train-images-idx3-ubyte"
+    truncated.write_bytes(truncated.read_bytes()[:-10])
+    with pytest.raises(ValueError, match=r"train-images-idx3-ubyte: truncated or padded IDX data: shape \(5, 28, 28\)"):
+        data.load_mnist(root)
+    truncated.write_bytes(b"PK\x03\x04 this is a zip file")
+    with pytest.raises(ValueError, match=r"train-images-idx3-ubyte: not an IDX file"):
+        data.load_mnist(root)
+    truncated.write_bytes(bytes([0, 0, 0x42, 1, 0, 0, 0, 1, 7]))
+    with pytest.raises(ValueError, match="unknown IDX type code 0x42"):
+        data.read_idx(truncated)
+    truncated.write_bytes(bytes([0, 0, 0x08, 3, 0, 0]))
+    with pytest.raises(ValueError, match="truncated IDX header"):
+        data.read_idx(truncated)
+    (root / "broken.gz").write_bytes(b"not gzip")
+    with pytest.raises(ValueError, match="broken.gz: cannot be read as a gzip file"):
+        data.read_idx(root / "broken.gz")

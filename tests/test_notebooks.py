@@ -1,0 +1,104 @@
+"""Static checks on the committed notebooks (nbval executes them separately)."""
+import json
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+CHAPTERS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+EXERCISES = sorted((ROOT / "exercises").glob("*/*.ipynb"))
+ALL_NOTEBOOKS = CHAPTERS + EXERCISES
+CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text())
+
+
+def _cells(path):
+    return json.loads(path.read_text())["cells"]
+
+
+def _source(cell):
+    return "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+
+
+def install_cell():
+    """The Colab install cell every notebook starts with, built from _config.yml."""
+    repo = CONFIG["repository"]
+    return (
+        "# On Colab, install the course library from the course repository; elsewhere this does nothing.\n"
+        "import sys\n"
+        "\n"
+        'if "google.colab" in sys.modules:\n'
+        "    import subprocess\n"
+        '    subprocess.run([sys.executable, "-m", "pip", "install", "-q",\n'
+        f'                    "course-lib @ git+{repo["url"]}@{repo["branch"]}"], check=True)'
+    )
+
+
+def _rel(path):
+    return str(path.relative_to(ROOT))
+
+
+def test_there_are_chapters():
+    assert len(CHAPTERS) >= 2
+
+
+@pytest.mark.parametrize("path", ALL_NOTEBOOKS, ids=_rel)
+def test_committed_without_outputs(path):
+    dirty = [i for i, c in enumerate(_cells(path))
+             if c["cell_type"] == "code" and (c.get("outputs") or c.get("execution_count") is not None)]
+    assert not dirty, f"{_rel(path)}: cells {dirty} hold outputs; clear them before committing"
+
+
+@pytest.mark.parametrize("path", ALL_NOTEBOOKS, ids=_rel)
+def test_starts_with_colab_install_then_setup(path):
+    code = [_source(c) for c in _cells(path) if c["cell_type"] == "code"]
+    assert code[0].strip() == install_cell(), f"{_rel(path)}: first code cell must be the Colab install cell"
+    assert "course_lib.setup(" in code[1], f"{_rel(path)}: second code cell must call course_lib.setup()"
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=_rel)
+def test_chapter_has_hidden_checks_and_textbook_parts(path):
+    cells = _cells(path)
+    hidden = [c for c in cells if "remove-cell" in c.get("metadata", {}).get("tags", [])]
+    assert hidden and all("assert" in _source(c) for c in hidden), f"{_rel(path)}: needs remove-cell checks that assert"
+    text = "\n".join(_source(c) for c in cells if c["cell_type"] == "markdown").lower()
+    for part in ("learning goals", "summary", "references", "check your understanding", ":class: dropdown"):
+        assert part in text, f"{_rel(path)}: missing '{part}'"
+    titles = [line for line in text.splitlines() if re.match(r"# \S", line)]
+    assert len(titles) == 1, f"{_rel(path)}: exactly one '# ' title expected, got {titles}"
+
+
+@pytest.mark.parametrize("path", ALL_NOTEBOOKS, ids=_rel)
+def test_display_math_has_a_blank_line_before(path):
+    # Without it, $$ blocks in notebook markdown render as raw text (FIELD_NOTES).
+    for i, cell in enumerate(_cells(path)):
+        if cell["cell_type"] != "markdown":
+            continue
+        lines = _source(cell).splitlines()
+        opening = False
+        for j, line in enumerate(lines):
+            if line.strip().startswith("$$"):
+                opening = not opening
+                if opening and j > 0 and lines[j - 1].strip():
+                    pytest.fail(f"{_rel(path)} cell {i}: '$$' on line {j + 1} needs a blank line before it")
+                if line.strip() != "$$" and line.strip().endswith("$$") and len(line.strip()) > 2:
+                    opening = False  # one-line $$ ... $$
+
+
+def _toc_files(node):
+    if isinstance(node, dict):
+        found = [node["file"]] if "file" in node else []
+        return found + [f for value in node.values() for f in _toc_files(value)]
+    if isinstance(node, list):
+        return [f for item in node for f in _toc_files(item)]
+    return []
+
+
+def test_table_of_contents_matches_the_files():
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    listed = set(_toc_files(toc)) | {toc["root"]}
+    for entry in listed:
+        assert list(ROOT.glob(entry + ".*")), f"_toc.yml lists {entry}, which does not exist"
+    for path in CHAPTERS + sorted((ROOT / "exercises" / "student").glob("*.ipynb")):
+        assert _rel(path)[:-len(".ipynb")] in listed, f"{_rel(path)} is not in _toc.yml"

@@ -1,0 +1,102 @@
+import pytest
+import torch
+
+from course_lib import train
+
+
+def _regression(n=256, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    x = torch.randn(n, 3, generator=g)
+    y = x @ torch.tensor([1.0, -2.0, 0.5]) + 0.3 + 0.01 * torch.randn(n, generator=g)
+    return x, y
+
+
+def _mse(model, batch):
+    x, y = batch
+    return ((model(x).squeeze(-1) - y) ** 2).mean()
+
+
+def test_fit_learns_a_linear_map_and_records_history():
+    torch.manual_seed(0)
+    model = torch.nn.Linear(3, 1)
+    history = train.fit(model, _mse, _regression(), _regression(seed=1), epochs=60, lr=0.05, progress=False)
+    assert history.epochs == 60 and len(history.val_loss) == 60 and len(history.seconds) == 60
+    assert history.stop_reason == "epochs" and history.best_epoch == 59
+    assert history.val_loss[-1] < 1e-3 < history.val_loss[0]
+    torch.testing.assert_close(model.weight.detach().squeeze(), torch.tensor([1.0, -2.0, 0.5]), atol=0.02, rtol=0)
+    assert all(a <= b for a, b in zip(history.seconds, history.seconds[1:]))
+
+
+def test_fit_is_repeatable_with_a_seed():
+    runs = []
+    for _ in range(2):
+        torch.manual_seed(0)
+        model = torch.nn.Linear(3, 1)
+        runs.append(train.fit(model, _mse, _regression(), epochs=3, seed=5, progress=False).train_loss)
+    assert runs[0] == runs[1]
+
+
+def test_evaluate_weights_batches_by_size():
+    model = torch.nn.Linear(3, 1)
+    x, y = _regression(n=100)
+    with torch.no_grad():
+        expected = _mse(model, (x, y)).item()
+    assert train.evaluate(model, _mse, (x, y), batch_size=33) == pytest.approx(expected, rel=1e-5)
+
+
+def test_early_stopping_restores_the_best_weights():
+    torch.manual_seed(0)
+    model = torch.nn.Linear(3, 1)
+    # Validation targets the model cannot fit: its loss stops improving quickly.
+    x_val, _ = _regression(seed=2)
+    val = (x_val, torch.randn(len(x_val)) * 10)
+    history = train.fit(model, _mse, _regression(), val, epochs=200, lr=0.05, patience=3, progress=False)
+    assert history.stop_reason == "early_stopping"
+    assert history.epochs == history.best_epoch + 4
+    assert train.evaluate(model, _mse, val) == pytest.approx(min(history.val_loss), rel=1e-5)
+
+
+def test_time_budget_stops_training():
+    model = torch.nn.Linear(3, 1)
+    history = train.fit(model, _mse, _regression(), epochs=10_000, time_budget=0.05, progress=False)
+    assert history.stop_reason == "time_budget" and history.epochs < 10_000
+    assert history.seconds[-1] >= 0.05
+
+
+def test_single_tensor_data_gives_a_tensor_batch():
+    model = torch.nn.Linear(2, 2)
+    seen = []
+
+    def loss_fn(m, batch):
+        seen.append(type(batch))
+        return m(batch).pow(2).mean()
+
+    train.fit(model, loss_fn, torch.randn(10, 2), epochs=1, batch_size=4, progress=False)
+    assert seen == [torch.Tensor] * 3
+
+
+@pytest.mark.parametrize("kwargs, error, message", [
+    ({"epochs": 0}, ValueError, "epochs must be positive, got 0"),
+    ({"epochs": 2.5}, TypeError, "epochs must be an int, got 2.5"),
+    ({"batch_size": -1}, ValueError, "batch_size must be positive, got -1"),
+    ({"time_budget": 0}, ValueError, "time_budget must be positive, got 0"),
+    ({"time_budget": -5.0}, ValueError, "time_budget must be positive, got -5.0"),
+    ({"patience": 3}, ValueError, "patience needs val_data"),
+])
+def test_fit_rejects_bad_settings(kwargs, error, message):
+    with pytest.raises(error, match=message):
+        train.fit(torch.nn.Linear(3, 1), _mse, _regression(), **kwargs)
+
+
+def test_fit_rejects_bad_data_and_callables():
+    model = torch.nn.Linear(3, 1)
+    with pytest.raises(TypeError, match="train_data must be a tensor or a tuple of tensors, got list"):
+        train.fit(model, _mse, [[1.0, 2.0]])
+    with pytest.raises(ValueError, match=r"train_data: all tensors need the same first dimension, got \[4, 5\]"):
+        train.fit(model, _mse, (torch.zeros(4, 3), torch.zeros(5)))
+    with pytest.raises(ValueError, match="val_data is empty"):
+        train.fit(model, _mse, _regression(), (torch.zeros(0, 3), torch.zeros(0)))
+    with pytest.raises(TypeError, match="loss_fn must be callable"):
+        train.fit(model, "mse", _regression())
+    with pytest.raises(TypeError, match="model must be a torch.nn.Module, got str"):
+        train.fit("model", _mse, _regression())
