@@ -11,7 +11,6 @@ ASSETS := web/.assets-installed
 TORCH_PIN := torch==2.13.0
 # One BLAS thread per process: parallel notebooks and tests share 2 cores.
 export OMP_NUM_THREADS ?= 1
-export MPLBACKEND := Agg
 JB_FLAGS := -W -n --keep-going
 PYTEST_WORKERS ?= 2
 

@@ -1,0 +1,520 @@
+"""Gaussian mixture models fitted by expectation-maximisation, written in torch.
+
+Chapter 3 derives every step. The estimator follows scikit-learn's
+``GaussianMixture`` (same parameters, M-step, convergence rule and fitted
+attributes), so from the same initial parameters both give the same fit.
+Equation numbers refer to the chapter:
+
+(3.1) p(x) = sum_k pi_k N(x | mu_k, Sigma_k)
+(3.3) E-step: r_nk = pi_k N(x_n | mu_k, Sigma_k) / p(x_n)
+(3.4) M-step: N_k = sum_n r_nk, pi_k = N_k / N, mu_k = sum_n r_nk x_n / N_k,
+      Sigma_k = sum_n r_nk (x_n - mu_k)(x_n - mu_k)^T / N_k + reg_covar * I
+"""
+import math
+import warnings
+
+import numpy as np
+import torch
+
+COVARIANCE_TYPES = ("full", "diag", "spherical")
+INIT_PARAMS = ("kmeans", "k-means++", "random", "random_from_data")
+COLLAPSED = ("Fitting the mixture model failed because some components have ill-defined empirical "
+             "covariance (for instance caused by singleton or collapsed samples). Try to decrease "
+             "the number of components, increase reg_covar, or scale the input data.")
+
+
+class ConvergenceWarning(UserWarning):
+    """EM stopped at ``max_iter`` before the lower bound changed by less than ``tol``."""
+
+
+class NotFittedError(ValueError, AttributeError):
+    """A method that needs fitted parameters was called before :meth:`GaussianMixture.fit`."""
+
+
+def _exp(a):
+    """exp(a) with arguments clamped at -700: the result only changes below 1e-304, and CPUs
+    compute underflowing (subnormal) results up to 100 times slower."""
+    return a.clamp(min=-700.0).exp_()
+
+
+def logsumexp(a, dim):
+    """Stable log sum_k exp(a_k) along ``dim``: the largest term is factored out first."""
+    top = a.amax(dim, keepdim=True)
+    return _exp(a - top).sum(dim).log_() + top.squeeze(dim)
+
+
+def log_gaussian_prob(x, means, prec_chol, covariance_type):
+    """Log density of every point under every component, log N(x_n | mu_k, Sigma_k).
+
+    Uses the Cholesky factor U_k of the precision (Sigma_k^{-1} = U_k U_k^T):
+    log N = -d/2 log(2 pi) + log det U_k - |U_k^T (x - mu_k)|^2 / 2.
+
+    Parameters
+    ----------
+    x : Tensor, shape (N, d)
+    means : Tensor, shape (K, d)
+    prec_chol : Tensor, shape (K, d, d) upper triangular ("full"), (K, d) ("diag") or (K,) ("spherical")
+    covariance_type : {"full", "diag", "spherical"}
+
+    Returns
+    -------
+    Tensor, shape (N, K)
+    """
+    d = x.shape[1]
+    if covariance_type == "full":
+        k = means.shape[0]
+        log_det = torch.diagonal(prec_chol, dim1=-2, dim2=-1).log().sum(-1)  # (K,)
+        y = x @ prec_chol.permute(1, 0, 2).reshape(d, k * d)  # (N, K*d): U_k^T x_n, one matrix product
+        y -= (means.unsqueeze(1) @ prec_chol).reshape(1, k * d)  # minus U_k^T mu_k
+        ones = torch.ones(d, dtype=x.dtype, device=x.device)
+        squared = y.square_().view(-1, k, d) @ ones  # (N, K); a product sums faster than .sum(-1) for small d
+    elif covariance_type == "diag":
+        log_det = prec_chol.log().sum(-1)
+        prec = prec_chol.square()  # (K, d)
+        squared = (means.square() * prec).sum(1) - 2 * x @ (means * prec).T + x.square() @ prec.T
+    else:
+        log_det = d * prec_chol.log()
+        prec = prec_chol.square()  # (K,)
+        squared = (means.square().sum(1) - 2 * x @ means.T + x.square().sum(1, keepdim=True)) * prec
+    return -0.5 * (d * math.log(2 * math.pi) + squared) + log_det
+
+
+def e_step(x, weights, means, prec_chol, covariance_type):
+    """E-step (3.3): per-point log-likelihood and log-responsibilities, via log-sum-exp.
+
+    Returns
+    -------
+    log_px : Tensor, shape (N,)
+        log p(x_n) = logsumexp_k (log pi_k + log N(x_n | mu_k, Sigma_k)).
+    log_resp : Tensor, shape (N, K)
+        log r_nk = log pi_k + log N(x_n | mu_k, Sigma_k) - log p(x_n).
+    """
+    weighted = log_gaussian_prob(x, means, prec_chol, covariance_type) + weights.log()  # (N, K)
+    log_px = logsumexp(weighted, dim=1)
+    return log_px, weighted - log_px.unsqueeze(1)
+
+
+def m_step(x, resp, reg_covar, covariance_type):
+    """M-step (3.4): the weights, means and covariances that maximise the expected log-likelihood.
+
+    Parameters
+    ----------
+    x : Tensor, shape (N, d)
+    resp : Tensor, shape (N, K)
+        Responsibilities; rows sum to one.
+
+    Returns
+    -------
+    weights : Tensor, shape (K,)
+    means : Tensor, shape (K, d)
+    covariances : Tensor, shape (K, d, d), (K, d) or (K,) by ``covariance_type``
+    """
+    nk = resp.sum(0) + 10 * torch.finfo(resp.dtype).eps  # (K,), kept away from 0 as scikit-learn does
+    means = resp.T @ x / nk.unsqueeze(1)  # (K, d)
+    if covariance_type == "full":
+        # sum_n r_nk (x_n - mu_k)(x_n - mu_k)^T = sum_n r_nk x_n x_n^T - N_k mu_k mu_k^T, with x
+        # centred on the data mean first so that the subtraction loses no precision
+        centre = x.mean(0)
+        xc, mc = x - centre, means - centre  # (N, d), (K, d)
+        second = (resp.T.unsqueeze(-1) * xc).mT @ xc / nk.view(-1, 1, 1)  # (K, d, d)
+        covariances = second - mc.unsqueeze(2) * mc.unsqueeze(1)
+        covariances.diagonal(dim1=-2, dim2=-1).add_(reg_covar)
+    else:  # diagonal variances; spherical averages them over dimensions
+        covariances = resp.T @ x.square() / nk.unsqueeze(1) - means.square() + reg_covar  # (K, d)
+        if covariance_type == "spherical":
+            covariances = covariances.mean(1)
+    return nk / nk.sum(), means, covariances
+
+
+def precision_cholesky(covariances, covariance_type):
+    """Upper-triangular U_k with Sigma_k^{-1} = U_k U_k^T (1/sqrt of variances for diag/spherical).
+
+    Raises
+    ------
+    ValueError
+        If a covariance is not positive definite (a collapsed component).
+    """
+    if covariance_type == "full":
+        chol, info = torch.linalg.cholesky_ex(covariances)  # Sigma = L L^T
+        if bool(info.any()):
+            raise ValueError(COLLAPSED)
+        eye = torch.eye(covariances.shape[-1], dtype=covariances.dtype, device=covariances.device)
+        return torch.linalg.solve_triangular(chol, eye.expand_as(chol), upper=False).mT  # L^{-T}
+    if bool((covariances <= 0).any()):
+        raise ValueError(COLLAPSED)
+    return covariances.rsqrt()
+
+
+def covariances_from_precision_cholesky(prec_chol, covariance_type):
+    """Sigma_k = (U_k U_k^T)^{-1}, shaped as ``covariances_`` for ``covariance_type``."""
+    if covariance_type == "full":
+        return torch.linalg.inv(prec_chol @ prec_chol.mT)
+    return prec_chol.square().reciprocal()
+
+
+def kmeans_plusplus(x, n_clusters, generator):
+    """Greedy k-means++ seeding (Arthur and Vassilvitskii 2007): indices of ``n_clusters`` rows of ``x``.
+
+    Each new centre is the best of ``2 + log K`` candidates drawn with
+    probability proportional to the squared distance to the nearest centre.
+    """
+    n_trials = 2 + int(math.log(n_clusters))
+    first = int(torch.randint(len(x), (1,), generator=generator, device=generator.device))
+    indices = [first]
+    closest = (x - x[first]).square().sum(1)  # (N,) squared distance to the nearest centre
+    for _ in range(1, n_clusters):
+        total = closest.sum()
+        probs = closest / total if total > 0 else torch.ones_like(closest)
+        candidates = torch.multinomial(probs.to(generator.device), n_trials, True, generator=generator)
+        candidates = candidates.to(x.device)
+        new_closest = torch.minimum(closest, torch.cdist(x[candidates], x).square())  # (T, N)
+        best = int(new_closest.sum(1).argmin())
+        closest = new_closest[best]
+        indices.append(int(candidates[best]))
+    return torch.tensor(indices, device=x.device)
+
+
+def kmeans(x, n_clusters, generator, max_iter=100):
+    """k-means++ seeding, then Lloyd iterations until no label changes; returns labels, shape (N,)."""
+    centres = x[kmeans_plusplus(x, n_clusters, generator)]  # (K, d)
+    labels = None
+    for _ in range(max_iter):
+        new_labels = torch.cdist(x, centres).argmin(1)
+        if labels is not None and torch.equal(new_labels, labels):
+            break
+        labels = new_labels
+        counts = torch.bincount(labels, minlength=n_clusters).unsqueeze(1)  # (K, 1)
+        sums = torch.zeros_like(centres).index_add_(0, labels, x)
+        centres = torch.where(counts > 0, sums / counts.clamp(min=1), centres)  # empty cluster: keep centre
+    return labels
+
+
+def _check_int(name, value, low):
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name} must be an int, got {type(value).__name__} {value!r}")
+    if value < low:
+        raise ValueError(f"{name} must be an int >= {low}, got {value}")
+
+
+def _check_float(name, value):
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)):
+        raise TypeError(f"{name} must be a non-negative number, got {type(value).__name__} {value!r}")
+    if not value >= 0 or math.isinf(value):
+        raise ValueError(f"{name} must be a non-negative finite number, got {value}")
+
+
+def _fitted_attribute(key, doc):
+    """A read-only fitted attribute, converted to the type of the data given to ``fit``."""
+    def get(self):
+        state = self._fitted(key + "_")
+        if key == "precisions":
+            u = state["prec_chol"]
+            value = u @ u.mT if self.covariance_type == "full" else u.square()
+        else:
+            value = state["prec_chol" if key == "precisions_cholesky" else key]
+        return self._output(value, self._fit_numpy)
+    return property(get, doc=doc)
+
+
+class GaussianMixture:
+    """Gaussian mixture model, p(x) = sum_k pi_k N(x | mu_k, Sigma_k) (3.1), fitted with EM.
+
+    Parameters follow scikit-learn's ``GaussianMixture``. ``init_params``:
+    ``"kmeans"`` runs k-means++ seeding and Lloyd iterations in torch (until no
+    label changes, at most 100) and starts EM from the hard assignments;
+    ``"k-means++"`` uses the seeds alone (one point per component);
+    ``"random"`` uses random responsibilities; ``"random_from_data"`` random
+    points. ``weights_init``, ``means_init`` and ``precisions_init`` replace
+    what the init method gives; with all three the fit is deterministic.
+    ``random_state`` is an int, a ``torch.Generator`` or None. ``device``
+    (default: a tensor input's device, else CPU) and ``dtype`` (float64) set
+    where and how EM computes. Fitted attributes and outputs are NumPy arrays
+    for NumPy input and tensors for tensor input.
+    """
+
+    weights_ = _fitted_attribute("weights", "Mixing weights pi_k, shape (K,).")
+    means_ = _fitted_attribute("means", "Means mu_k, shape (K, d).")
+    covariances_ = _fitted_attribute("covariances", "Sigma_k: shape (K, d, d) full, (K, d) diag, (K,) spherical.")
+    precisions_ = _fitted_attribute("precisions", "Inverse covariances, shaped like covariances_.")
+    precisions_cholesky_ = _fitted_attribute("precisions_cholesky", "Upper-triangular U_k, precision = U_k U_k^T.")
+
+    def __init__(self, n_components=1, covariance_type="full", tol=1e-3, reg_covar=1e-6, max_iter=100,
+                 n_init=1, init_params="kmeans", weights_init=None, means_init=None, precisions_init=None,
+                 random_state=None, *, device=None, dtype=torch.float64):
+        self.n_components, self.covariance_type, self.tol, self.reg_covar = n_components, covariance_type, tol, reg_covar
+        self.max_iter, self.n_init, self.init_params = max_iter, n_init, init_params
+        self.weights_init, self.means_init, self.precisions_init = weights_init, means_init, precisions_init
+        self.random_state, self.device, self.dtype = random_state, device, dtype
+        self._state = None
+        self._check_parameters()
+
+    def _check_parameters(self):
+        _check_int("n_components", self.n_components, 1)
+        _check_int("max_iter", self.max_iter, 0)
+        _check_int("n_init", self.n_init, 1)
+        _check_float("tol", self.tol)
+        _check_float("reg_covar", self.reg_covar)
+        if not (self.random_state is None or isinstance(self.random_state, torch.Generator)):
+            if isinstance(self.random_state, bool) or not isinstance(self.random_state, (int, np.integer)):
+                raise TypeError("random_state must be None, an int or a torch.Generator, "
+                                f"got {type(self.random_state).__name__}")
+            _check_int("random_state", self.random_state, 0)
+        for name, value, choices in (("covariance_type", self.covariance_type, COVARIANCE_TYPES),
+                                     ("init_params", self.init_params, INIT_PARAMS)):
+            if value not in choices:
+                raise ValueError(f"{name} must be one of {list(choices)}, got {value!r}")
+
+    def _tensor(self, x, name="X", device=None):
+        """Validate an input; return it as a tensor in ``dtype`` on the model's device, and whether it was NumPy."""
+        is_numpy = not isinstance(x, torch.Tensor)
+        if is_numpy:
+            if not isinstance(x, (np.ndarray, list, tuple)):
+                raise TypeError(f"{name} must be a NumPy array or a torch tensor, got {type(x).__name__}")
+            x = np.asarray(x)
+            if x.dtype.kind not in "biuf":
+                raise TypeError(f"{name} must hold numbers, got an array of dtype {x.dtype}")
+            x = torch.from_numpy(x)
+        if name == "X" and x.ndim != 2:
+            raise ValueError(f"X must be a 2-D array of shape (n_samples, n_features), "
+                             f"got a {x.ndim}-D array of shape {tuple(x.shape)}")
+        if name == "X" and (x.shape[0] == 0 or x.shape[1] == 0):
+            raise ValueError(f"X must have at least one sample and one feature, got shape {tuple(x.shape)}")
+        if x.is_floating_point() and not bool(torch.isfinite(x).all()):
+            count = int((~torch.isfinite(x)).sum())
+            raise ValueError(f"{name} must not contain NaN or infinity, got {count} such values")
+        if device is None:
+            device = self._state["means"].device if self._state else (self.device or x.device)
+        return x.detach().to(device=device, dtype=self.dtype), is_numpy
+
+    @staticmethod
+    def _output(value, numpy, like=None):
+        """``value`` as a NumPy array, or as a tensor on the device of the tensor ``like``."""
+        if numpy:
+            return value.detach().cpu().numpy()
+        return value if like is None else value.to(like.device)
+
+    def _generator(self, device):
+        if isinstance(self.random_state, torch.Generator):
+            return self.random_state
+        generator = torch.Generator(device=device)
+        if self.random_state is None:
+            return generator.manual_seed(int(torch.randint(2**62, (1,))))
+        return generator.manual_seed(int(self.random_state))
+
+    def _user_init(self, name, value, shape, device):
+        value = self._tensor(value, name, device)[0]
+        if tuple(value.shape) != tuple(shape):
+            raise ValueError(f"{name} must have shape {tuple(shape)}, got {tuple(value.shape)}")
+        return value
+
+    def _initialize(self, x, generator):
+        """Initial (weights, means, precision Cholesky factors), as scikit-learn builds them."""
+        n, d, k, kind = *x.shape, self.n_components, self.covariance_type
+        inits = (self.weights_init, self.means_init, self.precisions_init)
+        params = [None, None, None]
+        if any(v is None for v in inits):
+            if self.init_params in ("kmeans", "k-means++"):
+                resp = torch.zeros(n, k, dtype=x.dtype, device=x.device)
+                if self.init_params == "kmeans":
+                    resp[torch.arange(n), kmeans(x, k, generator)] = 1
+                else:
+                    resp[kmeans_plusplus(x, k, generator), torch.arange(k)] = 1
+            elif self.init_params == "random":
+                resp = torch.rand(n, k, generator=generator, device=generator.device).to(x)
+                resp /= resp.sum(1, keepdim=True)
+            else:
+                resp = torch.zeros(n, k, dtype=x.dtype, device=x.device)
+                resp[torch.randperm(n, generator=generator, device=generator.device)[:k], torch.arange(k)] = 1
+            params = list(m_step(x, resp, self.reg_covar, kind))
+            params[2] = precision_cholesky(params[2], kind)
+        if self.weights_init is not None:
+            weights = self._user_init("weights_init", self.weights_init, (k,), x.device)
+            if bool((weights < 0).any()) or abs(float(weights.sum()) - 1) > 1e-6:
+                raise ValueError(f"weights_init must be non-negative and sum to 1, got sum {float(weights.sum())}")
+            params[0] = weights
+        if self.means_init is not None:
+            params[1] = self._user_init("means_init", self.means_init, (k, d), x.device)
+        if self.precisions_init is not None:
+            shape = {"full": (k, d, d), "diag": (k, d), "spherical": (k,)}[kind]
+            prec = self._user_init("precisions_init", self.precisions_init, shape, x.device)
+            if kind == "full":  # U = J chol(J P J) J with J the reversal: upper triangular, P = U U^T
+                chol, info = torch.linalg.cholesky_ex(prec.flip(-2, -1))
+                if bool(info.any()) or not torch.allclose(prec, prec.mT):
+                    raise ValueError("precisions_init must hold symmetric positive-definite matrices")
+                params[2] = chol.flip(-2, -1)
+            else:
+                if bool((prec <= 0).any()):
+                    raise ValueError(f"precisions_init must be positive for covariance_type={kind!r}")
+                params[2] = prec.sqrt()
+        return params
+
+    def fit(self, X):
+        """Fit with EM, ``n_init`` times, keeping the run with the best final lower bound.
+
+        A run stops when the mean log-likelihood per sample changes by less than
+        ``tol`` between iterations, or after ``max_iter`` iterations with a
+        :class:`ConvergenceWarning`.
+
+        Parameters
+        ----------
+        X : array or Tensor, shape (N, d)
+
+        Returns
+        -------
+        self
+        """
+        self._check_parameters()
+        self._state = None
+        x, self._fit_numpy = self._tensor(X)
+        if x.shape[0] < self.n_components:
+            raise ValueError(f"n_components must be <= the number of samples, got n_components="
+                             f"{self.n_components} for X with {x.shape[0]} samples")
+        generator = self._generator(x.device)
+        kind, best = self.covariance_type, None
+        for _ in range(self.n_init):
+            weights, means, prec_chol = self._initialize(x, generator)
+            covariances, lower_bound, bounds, converged, n_iter = None, -math.inf, [], False, 0
+            for n_iter in range(1, self.max_iter + 1):
+                previous = lower_bound
+                log_px, log_resp = e_step(x, weights, means, prec_chol, kind)
+                weights, means, covariances = m_step(x, _exp(log_resp), self.reg_covar, kind)
+                prec_chol = precision_cholesky(covariances, kind)
+                lower_bound = float(log_px.mean())  # mean log-likelihood before this M-step
+                bounds.append(lower_bound)
+                if abs(lower_bound - previous) < self.tol:
+                    converged = True
+                    break
+            if best is None or lower_bound > best[0]:
+                best = (lower_bound, weights, means, covariances, prec_chol, n_iter, converged, bounds)
+        self.lower_bound_, weights, means, covariances, prec_chol, self.n_iter_, self.converged_, self.lower_bounds_ = best
+        if covariances is None:  # max_iter == 0: covariances from the initial precisions
+            covariances = covariances_from_precision_cholesky(prec_chol, kind)
+        if self.max_iter > 0 and not self.converged_:
+            change = abs(best[7][-1] - best[7][-2]) if len(best[7]) > 1 else math.inf
+            warnings.warn(f"EM did not converge: after max_iter={self.max_iter} iterations the mean log-likelihood "
+                          f"still changed by {change:.3g} >= tol={self.tol}. Increase max_iter or tol, try other "
+                          "initial parameters, or check for degenerate data.", ConvergenceWarning, stacklevel=2)
+        self._state = {"weights": weights, "means": means, "covariances": covariances, "prec_chol": prec_chol}
+        return self
+
+    def _fitted(self, method):
+        if self._state is None:
+            raise NotFittedError(f"This GaussianMixture is not fitted yet: call fit(X) before {method}")
+        return self._state
+
+    def _fitted_tensor(self, X, method):
+        state = self._fitted(method)
+        x, is_numpy = self._tensor(X)
+        if x.shape[1] != state["means"].shape[1]:
+            raise ValueError(f"X must have {state['means'].shape[1]} features, as in fit, got {x.shape[1]}")
+        return x, is_numpy, state
+
+    def _e_step(self, X, method):
+        x, is_numpy, s = self._fitted_tensor(X, method)
+        return (*e_step(x, s["weights"], s["means"], s["prec_chol"], self.covariance_type), is_numpy)
+
+    def score_samples(self, X):
+        """Log density log p(x_n) of each row (3.1), in nats; shape (N,)."""
+        log_px, _, is_numpy = self._e_step(X, "score_samples")
+        return self._output(log_px, is_numpy, X)
+
+    log_prob = score_samples  # the course's density-model vocabulary
+
+    def score(self, X):
+        """Mean log-likelihood per sample, a float."""
+        return float(self._e_step(X, "score")[0].mean())
+
+    def predict_proba(self, X):
+        """Responsibilities p(z = k | x_n) (3.3); shape (N, K)."""
+        _, log_resp, is_numpy = self._e_step(X, "predict_proba")
+        return self._output(_exp(log_resp), is_numpy, X)
+
+    def predict(self, X):
+        """Most responsible component of each row; shape (N,), int64."""
+        _, log_resp, is_numpy = self._e_step(X, "predict")
+        return self._output(log_resp.argmax(1), is_numpy, X)
+
+    def sample(self, n=1, generator=None):
+        """Ancestral sampling: z ~ Categorical(pi), then x ~ N(mu_z, Sigma_z).
+
+        Parameters
+        ----------
+        n : int
+            Number of samples.
+        generator : torch.Generator, optional
+            Source of randomness; defaults to one seeded from ``random_state``.
+
+        Returns
+        -------
+        X : array or Tensor, shape (n, d)
+        labels : array or Tensor, shape (n,), int64
+            The component z each sample was drawn from.
+        """
+        state = self._fitted("sample")
+        _check_int("n", n, 1)
+        if generator is not None and not isinstance(generator, torch.Generator):
+            raise TypeError(f"generator must be a torch.Generator or None, got {type(generator).__name__}")
+        means, cov = state["means"], state["covariances"]
+        if generator is None:
+            generator = self._generator("cpu")
+        labels = torch.multinomial(state["weights"].to(generator.device), n, True, generator=generator)
+        noise = torch.randn(n, means.shape[1], generator=generator, device=generator.device, dtype=means.dtype)
+        labels, noise = labels.to(means.device), noise.to(means.device)  # (n,), (n, d)
+        if self.covariance_type == "full":
+            scaled = (torch.linalg.cholesky(cov)[labels] @ noise.unsqueeze(-1)).squeeze(-1)  # L_z eps
+        else:
+            scaled = noise * (cov[labels] if self.covariance_type == "diag" else cov[labels].unsqueeze(1)).sqrt()
+        return self._output(means[labels] + scaled, self._fit_numpy), self._output(labels, self._fit_numpy)
+
+    def _n_parameters(self):
+        """Free parameters: covariances, means, and K - 1 weights (they sum to one)."""
+        k, d = self._state["means"].shape
+        cov_params = {"full": k * d * (d + 1) / 2, "diag": k * d, "spherical": k}[self.covariance_type]
+        return int(cov_params + k * d + k - 1)
+
+    def bic(self, X):
+        """Bayesian information criterion, -2 log L + p log N (lower is better)."""
+        x = self._fitted_tensor(X, "bic")[0]
+        return -2 * self.score(x) * len(x) + self._n_parameters() * math.log(len(x))
+
+    def aic(self, X):
+        """Akaike information criterion, -2 log L + 2 p (lower is better)."""
+        x = self._fitted_tensor(X, "aic")[0]
+        return -2 * self.score(x) * len(x) + 2 * self._n_parameters()
+
+
+def em_history(model, X, n_steps):
+    """Run EM from ``model``'s initialisation one step at a time and record every state (for figures).
+
+    Parameters
+    ----------
+    model : GaussianMixture
+        Supplies the settings and the initialisation; it is not fitted.
+    X : array or Tensor, shape (N, d)
+    n_steps : int
+        Number of EM iterations.
+
+    Returns
+    -------
+    list of dict, length n_steps + 1
+        Entry i holds the parameters after i M-steps (``weights`` (K,), ``means``
+        (K, d), ``covariances``), the responsibilities ``resp`` (N, K) they give,
+        and ``log_likelihood``, the mean log p(x_n) under them. Tensors are float64 on the CPU.
+    """
+    if not isinstance(model, GaussianMixture):
+        raise TypeError(f"model must be a GaussianMixture, got {type(model).__name__}")
+    _check_int("n_steps", n_steps, 0)
+    model._check_parameters()
+    x, kind = model._tensor(X)[0], model.covariance_type
+    weights, means, prec_chol = model._initialize(x, model._generator(x.device))
+    history = []
+    for step in range(n_steps + 1):
+        log_px, log_resp = e_step(x, weights, means, prec_chol, kind)
+        state = {"weights": weights, "means": means, "resp": _exp(log_resp),
+                 "covariances": covariances_from_precision_cholesky(prec_chol, kind)}
+        history.append({"step": step, "log_likelihood": float(log_px.mean()),
+                        **{name: value.detach().cpu().double() for name, value in state.items()}})
+        if step < n_steps:
+            weights, means, covariances = m_step(x, _exp(log_resp), model.reg_covar, kind)
+            prec_chol = precision_cholesky(covariances, kind)
+    return history
