@@ -122,3 +122,42 @@ def training_curves(history, ax=None, ylabel="loss", title=None):
     if title:
         ax.set_title(title)
     return ax
+
+
+def covariance_ellipses(means, covariances, ax=None, n_std=(1.0, 2.0), colors=None, **kwargs):
+    """Draw each 2-D Gaussian component as ellipses at ``n_std`` standard deviations.
+
+    Parameters
+    ----------
+    means : array or tensor, shape (K, 2)
+    covariances : array or tensor, shape (K, 2, 2) (full), (K, 2) (diagonal) or (K,) (spherical)
+    n_std : sequence of float
+        Mahalanobis radii of the ellipses drawn for each component.
+    colors : sequence of colours, optional
+        One per component; default the ``tab10`` cycle.
+    **kwargs
+        Passed to ``matplotlib.patches.Ellipse`` (``linewidth``, ``linestyle``...).
+    """
+    from matplotlib.patches import Ellipse
+
+    means, covariances = _numpy(means).astype(float), _numpy(covariances).astype(float)
+    if means.ndim != 2 or means.shape[1] != 2:
+        raise ValueError(f"means must have shape (K, 2), got {means.shape}")
+    k = len(means)
+    if covariances.shape == (k,):
+        covariances = covariances[:, None, None] * np.eye(2)
+    elif covariances.shape == (k, 2):
+        covariances = covariances[:, :, None] * np.eye(2)
+    elif covariances.shape != (k, 2, 2):
+        raise ValueError(f"covariances must have shape ({k}, 2, 2), ({k}, 2) or ({k},), got {covariances.shape}")
+    ax = _new_axes(ax, (4, 4))
+    colors = colors if colors is not None else [f"C{i % 10}" for i in range(k)]
+    for mean, covariance, color in zip(means, covariances, colors):
+        variances, vectors = np.linalg.eigh(covariance)  # ascending eigenvalues
+        angle = np.degrees(np.arctan2(vectors[1, 1], vectors[0, 1]))  # direction of the largest axis
+        for radius in n_std:
+            width, height = 2 * radius * np.sqrt(np.maximum(variances[::-1], 0))
+            ax.add_patch(Ellipse(mean, width, height, angle=angle, fill=False, edgecolor=color,
+                                 **{"linewidth": 1.5, **kwargs}))
+        ax.plot(*mean, marker="x", color=color, markersize=8, markeredgewidth=2)
+    return ax
