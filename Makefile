@@ -11,7 +11,8 @@ ASSETS := web/.assets-installed
 TORCH_PIN := torch==2.13.0
 # One BLAS thread per process: parallel notebooks and tests share 2 cores.
 export OMP_NUM_THREADS ?= 1
-JB_FLAGS := -W -n --keep-going
+# --all: re-execute every page, since a change in course_lib is invisible to Sphinx.
+JB_FLAGS := --all -W -n --keep-going
 PYTEST_WORKERS ?= 2
 
 .PHONY: help venv assets browser book instructor-book test unit notebooks exercises-check \

@@ -15,6 +15,7 @@ ipywidgets is imported only inside the functions that need it.
 """
 import io
 import os
+import re
 
 STATIC_ENV_VAR = "COURSE_STATIC_WIDGETS"
 
@@ -105,7 +106,29 @@ def animation(draw, states, figsize=(4, 4), interval=300, dpi=80):
 
     html = FuncAnimation(fig, frame, frames=len(states), interval=interval).to_jshtml(default_mode="once")
     plt.close(fig)
-    return HTML(html)
+    return HTML(_offline_controls(html))
+
+
+# Matplotlib's JS animation draws its buttons with Font Awesome icons loaded
+# from a CDN; the course's pages must work offline, so the link goes and each
+# icon becomes a plain Unicode symbol.
+_ICON_SYMBOLS = {
+    "fa fa-minus": "&minus;",
+    "fa fa-fast-backward": "&#x23EE;",
+    "fa fa-step-backward": "&#x25C1;",
+    "fa fa-play fa-flip-horizontal": "&#x25C0;",
+    "fa fa-pause": "&#x275A;&#x275A;",
+    "fa fa-play": "&#x25B6;",
+    "fa fa-step-forward": "&#x25B7;",
+    "fa fa-fast-forward": "&#x23ED;",
+    "fa fa-plus": "+",
+}
+
+
+def _offline_controls(html):
+    """Remove the CDN stylesheet from a ``to_jshtml`` page and swap icons for symbols."""
+    html = re.sub(r"<link[^>]*font-awesome[^>]*>", "", html)
+    return re.sub(r'<i class="(fa [^"]*)"></i>', lambda m: _ICON_SYMBOLS.get(m.group(1), ""), html)
 
 
 # ---------------------------------------------------------------------------

@@ -76,6 +76,13 @@ def test_animation_has_one_frame_per_state():
         W.animation(draw, [])
 
 
+def test_animation_needs_no_network():
+    html = W.animation(lambda fig: fig.add_subplot(), [{}]).data
+    assert "http://" not in html and "https://" not in html  # matplotlib links Font Awesome from a CDN
+    assert '<i class="fa' not in html
+    assert "&#x25B6;" in html and "&#x275A;&#x275A;" in html  # play and pause buttons still labelled
+
+
 def test_show_picks_the_animation_on_the_website(monkeypatch):
     shown = []
     monkeypatch.setattr("IPython.display.display", shown.append)

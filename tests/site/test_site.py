@@ -60,7 +60,7 @@ def test_page_loads_offline(browser, site_url, path):
         assert not failed, f"{path}: local requests failed: {failed}"
         assert not errors, f"{path}: JavaScript errors: {errors}"
         if page.locator("main span.math, main div.math").count():
-            page.wait_for_selector("mjx-container", timeout=15000)
+            page.wait_for_selector("mjx-container", state="attached", timeout=15000)
             raw = page.locator("main span.math:not(:has(mjx-container)), main div.math:not(:has(mjx-container))")
             assert raw.count() == 0, f"{path}: {raw.count()} math blocks left unrendered"
     finally:
@@ -71,7 +71,7 @@ def test_page_loads_offline(browser, site_url, path):
 def test_chapter_shows_figures_math_and_colab_button(browser, site_url, path):
     page, *_ = _visit(browser, f"{site_url}/{path}.html")
     try:
-        page.wait_for_selector("mjx-container", timeout=15000)
+        page.wait_for_selector("mjx-container", state="attached", timeout=15000)
         figures = page.locator("main .cell_output img")
         assert figures.count() >= 2, f"{path}: expected figures in the executed outputs"
         widths = figures.evaluate_all("imgs => imgs.map(i => i.naturalWidth)")
