@@ -16,7 +16,7 @@ JB_FLAGS := --all -W -n --keep-going
 PYTEST_WORKERS ?= 2
 
 .PHONY: help venv assets browser book instructor-book test unit notebooks exercises-check \
-        student grade book-test site-test lab serve benchmarks clean
+        student grade site-test lab serve benchmarks clean
 
 help:
 	@grep -E '^#' Makefile | head -3
@@ -66,6 +66,11 @@ exercises-check: $(STAMP)
 
 student: $(STAMP)
 	$(BIN)/python -m course_lib.exercises student
+
+# make grade SUBMISSIONS=folder [OUT=grades.csv]
+grade: $(STAMP)
+	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=folder [OUT=grades.csv]"; exit 2; }
+	$(BIN)/python -m course_lib.exercises grade "$(SUBMISSIONS)" --out "$(or $(OUT),grades.csv)"
 
 site-test: $(STAMP) browser
 	COURSE_REQUIRE_SITE=1 $(BIN)/pytest -q tests/site

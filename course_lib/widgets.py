@@ -114,13 +114,13 @@ def animation(draw, states, figsize=(4, 4), interval=300, dpi=80):
 # icon becomes a plain Unicode symbol.
 _ICON_SYMBOLS = {
     "fa fa-minus": "&minus;",
-    "fa fa-fast-backward": "&#x23EE;",
+    "fa fa-fast-backward": "|&#x25C1;",
     "fa fa-step-backward": "&#x25C1;",
     "fa fa-play fa-flip-horizontal": "&#x25C0;",
     "fa fa-pause": "&#x275A;&#x275A;",
     "fa fa-play": "&#x25B6;",
     "fa fa-step-forward": "&#x25B7;",
-    "fa fa-fast-forward": "&#x23ED;",
+    "fa fa-fast-forward": "&#x25B7;|",
     "fa fa-plus": "+",
 }
 

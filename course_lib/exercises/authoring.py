@@ -1,0 +1,257 @@
+"""Read and validate exercise notebooks written with nbgrader's markers.
+
+An exercise notebook (``exercises/source/NN_name.ipynb``) holds:
+
+- solution regions, between ``### BEGIN SOLUTION`` and ``### END SOLUTION``
+  lines, which the student copy replaces by a stub;
+- check cells, whose first line names the task and its points, for example
+  ``# Task 2: the E-step (3 points)``; they call the helpers in
+  :mod:`course_lib.exercises` and may hold hidden tests between
+  ``### BEGIN HIDDEN TESTS`` and ``### END HIDDEN TESTS``;
+- optionally cells tagged ``solution-only``, dropped from the student copy.
+
+Every error names the file and the cell (number and id), so an author can find it.
+"""
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+BEGIN_SOLUTION = "### BEGIN SOLUTION"
+END_SOLUTION = "### END SOLUTION"
+BEGIN_HIDDEN = "### BEGIN HIDDEN TESTS"
+END_HIDDEN = "### END HIDDEN TESTS"
+SOLUTION_ONLY_TAG = "solution-only"
+# "# Task 2: the E-step (3 points)"; the id is a word such as 2, 2b or e-step.
+TASK_LINE = re.compile(r"^#\s*Task\s+([A-Za-z0-9][\w.-]*)\s*:\s*(.*?)\s*\(\s*(\d+(?:\.\d+)?)\s+points?\s*\)\s*$")
+CHECK_CELL_START = re.compile(r"^#\s*Task\b", re.IGNORECASE)
+
+
+class ExerciseFormatError(ValueError):
+    """An exercise notebook that cannot be used: the message names file and cell."""
+
+
+@dataclass(frozen=True)
+class Task:
+    """One graded task: its check cell in the source notebook."""
+
+    id: str
+    title: str
+    points: float
+    cell_index: int  # position of the check cell in the source notebook
+    cell_id: str
+    source: str  # the check cell's full source, hidden tests included
+
+    @property
+    def label(self):
+        """``"Task 2"``: how the CSV, the stubs and the notes name the task."""
+        return f"Task {self.id}"
+
+
+@dataclass
+class Exercise:
+    """A parsed, validated exercise notebook."""
+
+    path: Path
+    notebook: nbformat.NotebookNode
+    tasks: list = field(default_factory=list)
+
+    @property
+    def name(self):
+        """The file name without ``.ipynb``, e.g. ``03_gaussian_mixtures``."""
+        return self.path.stem
+
+    @property
+    def max_points(self):
+        return sum(task.points for task in self.tasks)
+
+    def task(self, task_id):
+        for task in self.tasks:
+            if task.id == task_id:
+                return task
+        raise KeyError(task_id)
+
+
+def cell_where(path, index, cell):
+    """``"exercises/source/x.ipynb, cell 5 (id 'task2-check')"``: for messages."""
+    cell_id = cell.get("id") if hasattr(cell, "get") else None
+    where = f"{path}, cell {index}"
+    return f"{where} (id {cell_id!r})" if cell_id else where
+
+
+def first_line(source):
+    """The first non-blank line of a cell's source, stripped."""
+    for line in source.splitlines():
+        if line.strip():
+            return line.strip()
+    return ""
+
+
+def parse_task_line(line):
+    """Return ``(task_id, title, points)`` for a task line, else None."""
+    match = TASK_LINE.match(line.strip())
+    if match is None:
+        return None
+    return match.group(1), match.group(2), float(match.group(3))
+
+
+def is_check_cell(cell):
+    """A code cell whose first line starts with ``# Task``."""
+    return cell.get("cell_type") == "code" and bool(CHECK_CELL_START.match(first_line(cell.get("source", ""))))
+
+
+def marker_regions(source, begin, end, where):
+    """Line ranges ``(begin_line, end_line)`` (0-based, inclusive) of balanced regions.
+
+    Raises
+    ------
+    ExerciseFormatError
+        If a region is opened twice, closed without being opened, or left open.
+    """
+    regions, start = [], None
+    for number, line in enumerate(source.splitlines()):
+        text = line.strip()
+        if text.startswith(begin):
+            if start is not None:
+                raise ExerciseFormatError(
+                    f"{where}: {begin!r} on line {number + 1} opens a region while the one "
+                    f"opened on line {start + 1} is still open; expected {end!r} first")
+            start = number
+        elif text.startswith(end):
+            if start is None:
+                raise ExerciseFormatError(
+                    f"{where}: {end!r} on line {number + 1} has no matching {begin!r} before it")
+            regions.append((start, number))
+            start = None
+    if start is not None:
+        raise ExerciseFormatError(
+            f"{where}: {begin!r} on line {start + 1} has no matching {end!r}")
+    return regions
+
+
+def read_notebook(path):
+    """Read a notebook file, turning every failure into a message naming the file.
+
+    Raises
+    ------
+    FileNotFoundError
+        If ``path`` does not exist.
+    ExerciseFormatError
+        If the file is empty or not a valid notebook.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"exercise notebook {str(path)!r} does not exist")
+    text = path.read_text(encoding="utf-8", errors="replace")
+    if not text.strip():
+        raise ExerciseFormatError(f"{path}: the file is empty, expected a Jupyter notebook")
+    try:
+        return nbformat.reads(text, as_version=4)
+    except Exception as error:  # nbformat raises several types for bad JSON or schema
+        raise ExerciseFormatError(
+            f"{path}: not a readable Jupyter notebook ({type(error).__name__}: {error})") from None
+
+
+def validate(path, notebook):
+    """Check markers and check cells; return the tasks in notebook order.
+
+    Raises
+    ------
+    ExerciseFormatError
+        With the file and cell named, for unbalanced markers, a check cell
+        whose first line lacks ``(N points)``, hidden tests or a solution in the
+        wrong kind of cell, a duplicate task, or a notebook without tasks.
+    """
+    tasks = []
+    for index, cell in enumerate(notebook.cells):
+        where = cell_where(path, index, cell)
+        source = cell.get("source", "")
+        solutions = marker_regions(source, BEGIN_SOLUTION, END_SOLUTION, where)
+        hidden = marker_regions(source, BEGIN_HIDDEN, END_HIDDEN, where)
+        if not is_check_cell(cell):
+            if hidden:
+                raise ExerciseFormatError(
+                    f"{where}: hidden tests are only allowed in a check cell (a code cell whose "
+                    f"first line is like '# Task 1: title (2 points)'), got a cell starting "
+                    f"{first_line(source)[:60]!r}")
+            continue
+        parsed = parse_task_line(first_line(source))
+        if parsed is None:
+            raise ExerciseFormatError(
+                f"{where}: a check cell's first line must name the task and its points, like "
+                f"'# Task 2: the E-step (3 points)'; got {first_line(source)!r}")
+        if solutions:
+            raise ExerciseFormatError(
+                f"{where}: a check cell must not hold a solution region; move the "
+                f"{BEGIN_SOLUTION!r} block into the cell above")
+        task_id, title, points = parsed
+        if any(task.id == task_id for task in tasks):
+            raise ExerciseFormatError(f"{where}: Task {task_id} already has a check cell; task ids must be unique")
+        if points <= 0:
+            raise ExerciseFormatError(f"{where}: points must be positive, got {points:g}")
+        tasks.append(Task(task_id, title, points, index, cell.get("id", ""), source))
+    if not tasks:
+        raise ExerciseFormatError(
+            f"{path}: no check cell found; expected at least one code cell starting "
+            f"'# Task 1: title (N points)'")
+    return tasks
+
+
+def load_exercise(path):
+    """Read and validate one exercise notebook.
+
+    Parameters
+    ----------
+    path : str or Path
+        An ``.ipynb`` file with reference solutions.
+
+    Returns
+    -------
+    Exercise
+    """
+    path = Path(path)
+    notebook = read_notebook(path)
+    return Exercise(path, notebook, validate(path, notebook))
+
+
+def find_exercises(source_dir):
+    """All exercise notebooks in ``source_dir``, sorted by name, validated.
+
+    Raises
+    ------
+    FileNotFoundError
+        If the folder does not exist or holds no notebooks.
+    """
+    source_dir = Path(source_dir)
+    if not source_dir.is_dir():
+        raise FileNotFoundError(f"source folder {str(source_dir)!r} does not exist")
+    paths = sorted(source_dir.glob("*.ipynb"))
+    if not paths:
+        raise FileNotFoundError(f"source folder {str(source_dir)!r} holds no .ipynb exercise notebooks")
+    return [load_exercise(path) for path in paths]
+
+
+def remove_regions(source, begin, end, replacement=None):
+    """Source with each marked region (markers included) replaced.
+
+    ``replacement(indent)`` returns the lines to put in its place (default: none).
+    """
+    lines = source.splitlines()
+    regions = marker_regions(source, begin, end, "source")
+    out, previous = [], 0
+    for start, stop in regions:
+        out.extend(lines[previous:start])
+        if replacement is not None:
+            indent = lines[start][: len(lines[start]) - len(lines[start].lstrip())]
+            out.extend(replacement(indent))
+        previous = stop + 1
+    out.extend(lines[previous:])
+    return "\n".join(out).rstrip()
+
+
+def region_lines(source, begin, end):
+    """The lines strictly inside each marked region, in order."""
+    lines = source.splitlines()
+    return [line for start, stop in marker_regions(source, begin, end, "source")
+            for line in lines[start + 1:stop]]

@@ -1,0 +1,318 @@
+"""Grade a folder of submitted notebooks into a CSV, surviving whatever students hand in.
+
+For each submission the grader reads the file (never writes it), works out
+which exercise it is, rebuilds the notebook with the *reference* check cells
+(hidden tests included) in place of the submitted ones, and runs it in its own
+kernel process with a per-cell and a per-submission time limit. A task scores
+its points when its check cell runs without error. The CSV gets one row per
+submission and is rewritten atomically after each one, so an interrupted run
+loses nothing and a re-run skips submissions already graded with the same
+file hash.
+"""
+import csv
+import hashlib
+import os
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import nbformat
+
+from .authoring import find_exercises, first_line, is_check_cell, parse_task_line
+from .runner import run_graded_notebook
+from .student import METADATA_KEY, student_check_source
+
+STATUSES = ("ok", "timeout", "kernel_died", "error")
+FIXED_COLUMNS = ("submission", "exercise", "sha256")
+TAIL_COLUMNS = ("total", "max_points", "status", "seconds", "note")
+# Put before every reference check cell: undoes a student's monkeypatching of the helpers.
+CHECK_PRELUDE = "import importlib as _grader_importlib, course_lib.exercises as _grader_helpers\n" \
+                "_grader_importlib.reload(_grader_helpers)\n"
+
+
+SETUP_CELL = "import course_lib.exercises  # run by the grader before the submission"
+
+
+class SubmissionError(Exception):
+    """A submission that cannot be run at all (empty, corrupt, unknown exercise)."""
+
+
+def _normalise(source):
+    return "\n".join(line.rstrip() for line in source.strip().splitlines())
+
+
+def _task_id_of(cell):
+    """The task a submitted cell claims to check, or None."""
+    if not is_check_cell(cell):
+        return None
+    parsed = parse_task_line(first_line(cell.source))
+    if parsed:
+        return parsed[0]
+    words = first_line(cell.source).split()
+    return words[2].rstrip(":") if len(words) > 2 else None
+
+
+def read_submission(path):
+    """Parse a submitted notebook; raise :class:`SubmissionError` saying what is wrong."""
+    data = Path(path).read_bytes()
+    if not data.strip():
+        raise SubmissionError("empty file")
+    try:
+        return nbformat.reads(data.decode("utf-8", errors="replace"), as_version=4)
+    except Exception as error:  # bad JSON, a missing key, an unknown nbformat version
+        message = str(error).splitlines()[0] if str(error) else ""
+        raise SubmissionError(f"not a readable notebook ({type(error).__name__}: {message[:120]})") from None
+
+
+def identify_exercise(notebook, path, exercises):
+    """The exercise a submission answers: by metadata, then file name, then its task lines."""
+    by_name = {exercise.name: exercise for exercise in exercises}
+    named = notebook.metadata.get(METADATA_KEY, {})
+    if isinstance(named, dict) and named.get("name") in by_name:
+        return by_name[named["name"]]
+    stem = Path(path).name
+    for name in sorted(by_name, key=len, reverse=True):
+        if name in stem:
+            return by_name[name]
+    lines = {first_line(cell.get("source", "")) for cell in notebook.cells}
+    best, best_count = None, 0
+    for exercise in exercises:
+        count = sum(first_line(task.source) in lines for task in exercise.tasks)
+        if count > best_count:
+            best, best_count = exercise, count
+    if best is None:
+        raise SubmissionError("cannot tell which exercise this is (no exercise metadata, file name "
+                              "or task line matches); pass --exercise")
+    return best
+
+
+def build_graded_notebook(submission, exercise):
+    """The notebook the grader runs, and notes on replaced or restored check cells.
+
+    The student's code cells are kept in order; each submitted check cell is
+    replaced by the reference one for its task; reference check cells for
+    tasks whose cell was deleted go before the next task's check (or at the end).
+    Cells after the last check cell are left out: they cannot change a score.
+    """
+    order = [task.id for task in exercise.tasks]
+    entries, seen, notes = [], set(), []
+    for position, cell in enumerate(submission.cells):
+        if cell.get("cell_type") != "code":
+            continue
+        task_id = _task_id_of(cell)
+        if task_id is None:
+            entries.append(("code", (position, cell.get("source", ""))))
+        elif task_id in order and task_id not in seen:
+            seen.add(task_id)
+            entries.append(("task", task_id))
+            expected = student_check_source(exercise.task(task_id).source)
+            if _normalise(cell.get("source", "")) != _normalise(expected):
+                notes.append(f"Task {task_id}: check cell was modified, the reference check was used")
+    missing = [task_id for task_id in order if task_id not in seen]
+    for task_id in missing:
+        later = [i for i, (kind, value) in enumerate(entries)
+                 if kind == "task" and order.index(value) > order.index(task_id)]
+        entries.insert(later[0] if later else len(entries), ("task", task_id))
+    if missing:
+        notes.append("restored deleted check cells: " + ", ".join(f"Task {t}" for t in missing))
+    last_check = max(i for i, (kind, _) in enumerate(entries) if kind == "task")
+    entries = entries[:last_check + 1]  # later cells cannot change a score: not run
+    # Import the helpers (and torch) first, under the start-up time limit, not a cell's.
+    cells = [nbformat.v4.new_code_cell(SETUP_CELL, metadata={"course_setup": True})]
+    for kind, value in entries:
+        if kind == "code":
+            cells.append(nbformat.v4.new_code_cell(value[1], metadata={"course_origin": value[0] + 1}))
+        else:
+            source = exercise.task(value).source
+            lines = source.splitlines()
+            cells.append(nbformat.v4.new_code_cell("\n".join(lines[:1]) + "\n" + CHECK_PRELUDE
+                                                   + "\n".join(lines[1:]), metadata={"course_task": value}))
+    notebook = nbformat.v4.new_notebook(cells=cells, metadata={"kernelspec": {
+        "name": "python3", "display_name": "Python 3", "language": "python"}})
+    return notebook, notes
+
+
+def score(exercise, events, notes, seconds):
+    """Turn runner events into a CSV row (without the submission/sha256 columns)."""
+    passed, failures, timeouts = {}, [], []
+    status = "ok"
+    for event in events:
+        kind, task = event.get("event"), event.get("task")
+        if kind == "cell":
+            if event["status"] == "timeout":
+                timeouts.append(f"Task {task}'s check" if task else f"cell {event.get('origin')}")
+            if task is not None:
+                passed[task] = event["status"] == "ok"
+                if event["status"] != "ok":
+                    evalue = (event.get("evalue") or "").strip().splitlines()
+                    failures.append(f"Task {task} failed: {event.get('ename')}"
+                                    + (f": {evalue[0][:150]}" if evalue else ""))
+        elif kind == "kernel_died":
+            status = "kernel_died"
+            notes.append("kernel died" + (f" in Task {task}'s check" if task else
+                                          f" in cell {event.get('origin')}" if event.get("origin") else ""))
+        elif kind == "submission_timeout":
+            status = "timeout" if status == "ok" else status
+            notes.append("submission time limit reached")
+        elif kind == "runner_error":
+            status = "error"
+            notes.append(f"grader could not run the notebook: {event.get('error')}")
+    if timeouts:
+        status = "timeout" if status == "ok" else status
+        notes.append("time limit reached in " + ", ".join(timeouts))
+    not_run = [task.id for task in exercise.tasks if task.id not in passed]
+    if not_run and status != "ok":
+        notes.append("not run: " + ", ".join(f"Task {t}" for t in not_run))
+    row = {f"task_{task.id}": (task.points if passed.get(task.id) else 0.0) for task in exercise.tasks}
+    row.update(exercise=exercise.name, total=sum(row.values()), max_points=exercise.max_points,
+               status=status, seconds=round(seconds, 1), note="; ".join(failures + notes))
+    return row
+
+
+def grade_file(path, exercises, *, exercise=None, cell_timeout=60, submission_timeout=300, display_name=None):
+    """Grade one notebook file; always returns a row, whatever the file holds."""
+    started = time.monotonic()
+    path = Path(path)
+    row = {"submission": display_name or str(path), "exercise": "", "total": 0.0, "max_points": "",
+           "status": "error", "seconds": 0.0, "note": ""}
+    try:
+        data = path.read_bytes()
+        row["sha256"] = hashlib.sha256(data).hexdigest()
+        notebook = read_submission(path)
+        chosen = exercise or identify_exercise(notebook, path, exercises)
+        row.update(exercise=chosen.name, max_points=chosen.max_points)
+        graded, notes = build_graded_notebook(notebook, chosen)
+        events = run_graded_notebook(graded, cell_timeout, submission_timeout)
+        row.update(score(chosen, events, notes, time.monotonic() - started))
+    except (SubmissionError, OSError) as error:
+        row["note"] = str(error)
+    except Exception as error:  # never let one submission stop the run
+        row["note"] = f"grader error: {type(error).__name__}: {error}"
+    row["seconds"] = round(time.monotonic() - started, 1)
+    return row
+
+
+def write_csv_atomically(path, rows, columns):
+    """Write rows to ``path`` via a temporary file and ``os.replace``."""
+    path = Path(path)
+    handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(handle, "w", newline="", encoding="utf-8") as out:
+            writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore")
+            writer.writeheader()
+            for row in rows:
+                writer.writerow({column: row.get(column, "") for column in columns})
+        os.replace(temp, path)
+    except BaseException:
+        if os.path.exists(temp):
+            os.unlink(temp)
+        raise
+
+
+def _check_grade_paths(submissions_dir, out):
+    submissions_dir, out = Path(submissions_dir), Path(out)
+    if not submissions_dir.is_dir():
+        raise FileNotFoundError(f"submissions folder {str(submissions_dir)!r} does not exist")
+    paths = sorted(p for p in submissions_dir.rglob("*.ipynb")
+                   if ".ipynb_checkpoints" not in p.parts and p.is_file())
+    if not paths:
+        raise FileNotFoundError(f"submissions folder {str(submissions_dir)!r} holds no .ipynb notebooks")
+    if not out.parent.is_dir():
+        raise FileNotFoundError(f"--out: folder {str(out.parent)!r} for {str(out)!r} does not exist")
+    if out.resolve().is_relative_to(submissions_dir.resolve()):
+        raise ValueError(f"--out must be outside the submissions folder (grading never writes there), "
+                         f"got {str(out)!r}")
+    return submissions_dir, out, paths
+
+
+def grade(submissions_dir, out, *, source_dir="exercises/source", exercise=None, cell_timeout=60,
+          submission_timeout=300, jobs=2, log=print):
+    """Grade every ``.ipynb`` under ``submissions_dir`` into the CSV file ``out``.
+
+    Parameters
+    ----------
+    submissions_dir : str or Path
+        Folder of submissions (searched recursively); only read, never written.
+    out : str or Path
+        The CSV to write; its folder must exist. Rows already there for the
+        same file and hash are kept and not graded again.
+    source_dir : str or Path
+        The exercise notebooks with reference solutions and hidden tests.
+    exercise : str, optional
+        Grade every submission as this exercise (e.g. ``"03_gaussian_mixtures"``);
+        by default each submission's exercise is recognised from its metadata,
+        file name or task lines.
+    cell_timeout, submission_timeout : float
+        Seconds allowed per cell and per submission.
+    jobs : int
+        Submissions graded at once, each in its own kernel.
+
+    Returns
+    -------
+    list of dict
+        The rows, as written.
+
+    Raises
+    ------
+    FileNotFoundError
+        If the submissions folder is missing or holds no notebooks, or the
+        output's folder is missing.
+    ValueError
+        If ``out`` lies inside the submissions folder, a limit is not positive,
+        or ``exercise`` names no exercise.
+    """
+    submissions_dir, out, paths = _check_grade_paths(submissions_dir, out)
+    for argument, value in (("cell_timeout", cell_timeout), ("submission_timeout", submission_timeout),
+                            ("jobs", jobs)):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+            raise ValueError(f"{argument} must be a positive number, got {value!r}")
+    exercises = find_exercises(source_dir)
+    forced = None
+    if exercise is not None:
+        names = [e.name for e in exercises]
+        matches = [e for e in exercises if e.name == exercise or e.name.split("_")[0] == exercise]
+        if len(matches) != 1:
+            raise ValueError(f"exercise must be one of {names}, got {exercise!r}")
+        forced = matches[0]
+    task_ids = []
+    for item in exercises:
+        task_ids += [task.id for task in item.tasks if task.id not in task_ids]
+    columns = list(FIXED_COLUMNS) + [f"task_{t}" for t in task_ids] + list(TAIL_COLUMNS)
+    rows = {}
+    if out.is_file():
+        with open(out, newline="", encoding="utf-8") as existing:
+            for row in csv.DictReader(existing):
+                if row.get("submission"):
+                    rows[row["submission"]] = row
+    todo = []
+    for path in paths:
+        name = path.relative_to(submissions_dir).as_posix()
+        try:
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        except OSError:
+            digest = None
+        previous = rows.get(name, {})
+        retry = previous.get("status") == "error" and "grader" in (previous.get("note") or "")  # not the file
+        if previous.get("sha256") == digest and digest is not None and not retry:
+            log(f"skipped {name}: already graded (same sha256)")
+            continue
+        todo.append((name, path))
+    lock = threading.Lock()
+    write_csv_atomically(out, sorted(rows.values(), key=lambda r: r["submission"]), columns)
+
+    def work(item):
+        name, path = item
+        row = grade_file(path, exercises, exercise=forced, cell_timeout=cell_timeout,
+                            submission_timeout=submission_timeout, display_name=name)
+        with lock:
+            rows[name] = row
+            write_csv_atomically(out, sorted(rows.values(), key=lambda r: r["submission"]), columns)
+            maximum = f"{row['max_points']:g}" if isinstance(row["max_points"], (int, float)) else "?"
+            log(f"graded {name}: {row['status']}, {row['total']:g}/{maximum}"
+                + (f" ({row['note']})" if row["note"] else ""))
+
+    with ThreadPoolExecutor(max_workers=int(jobs)) as pool:
+        list(pool.map(work, todo))
+    return sorted(rows.values(), key=lambda r: r["submission"])

@@ -1,0 +1,162 @@
+"""Execute one prepared notebook in its own kernel and report each cell as it finishes.
+
+:func:`run_graded_notebook` (called by the grader) starts ``python -m
+course_lib.exercises.runner NOTEBOOK PROGRESS CELL_TIMEOUT TOTAL_TIMEOUT WORKDIR``
+in a process of its own, and kills it if it outlives the submission's limit.
+Each finished cell appends one JSON line to PROGRESS, so whatever happens later
+(a loop, a crash, this process being killed) the grader keeps what was already
+done. A cell that runs past its time
+limit is interrupted and the run goes on with the next cell; when the kernel
+dies or the whole notebook runs out of time, the run stops.
+"""
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+import nbformat
+
+SETUP_TIMEOUT = 120  # the grader's first cell imports torch; slow on a loaded machine
+
+
+def _emit(progress, **event):
+    progress.write(json.dumps(event) + "\n")
+    progress.flush()
+    os.fsync(progress.fileno())
+
+
+def _error_of(cell, reply):
+    """(ename, evalue) if the cell failed. The execute reply decides: after an
+    interrupted cell, the error's output message can be lost, the reply is not."""
+    content = (reply or {}).get("content", {})
+    if content.get("status") == "error":
+        return content.get("ename", "Error"), str(content.get("evalue", ""))
+    if content.get("status") == "aborted":
+        return "Aborted", "the kernel did not run the cell"
+    for output in cell.get("outputs", []):
+        if output.get("output_type") == "error":
+            return output.get("ename", "Error"), str(output.get("evalue", ""))
+    return None
+
+
+async def run(notebook_path, progress_path, cell_timeout, total_timeout, workdir):
+    """Execute the notebook's code cells in order, writing one event per cell."""
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellTimeoutError, DeadKernelError
+
+    notebook = nbformat.read(notebook_path, as_version=4)
+    deadline = time.monotonic() + total_timeout
+    client = NotebookClient(notebook, timeout=cell_timeout, kernel_name="python3", allow_errors=True,
+                            startup_timeout=60, shutdown_kernel="immediate",
+                            resources={"metadata": {"path": workdir}})
+    replies = {}
+    client.on_cell_executed = lambda cell, cell_index, execute_reply: replies.__setitem__(cell_index, execute_reply)
+    with open(progress_path, "a", encoding="utf-8") as progress:
+        try:
+            async with client.async_setup_kernel():
+                provisioner = getattr(client.km, "provisioner", None)
+                pid = getattr(getattr(provisioner, "process", None), "pid", None)
+                _emit(progress, event="kernel", pid=pid)
+                for index, cell in enumerate(notebook.cells):
+                    if cell.cell_type != "code":
+                        continue
+                    task, origin = cell.metadata.get("course_task"), cell.metadata.get("course_origin")
+                    remaining = deadline - time.monotonic()
+                    if remaining < 0.5:
+                        _emit(progress, event="submission_timeout", index=index, task=task, origin=origin)
+                        return
+                    limit = SETUP_TIMEOUT if cell.metadata.get("course_setup") else cell_timeout
+                    cut_short = remaining < limit  # the submission's limit, not the cell's, applies
+                    client.timeout = max(1, int(min(limit, remaining)))
+                    started = time.monotonic()
+                    try:
+                        await client.async_execute_cell(cell, index)
+                    except CellTimeoutError:
+                        _emit(progress, event="cell", index=index, task=task, origin=origin, status="timeout",
+                              ename="TimeoutError", evalue=f"cell ran past {client.timeout} s",
+                              seconds=round(time.monotonic() - started, 2))
+                        if cut_short:
+                            _emit(progress, event="submission_timeout", index=index, task=task, origin=origin)
+                            return
+                        await client.km.interrupt_kernel()
+                        continue
+                    except DeadKernelError:
+                        _emit(progress, event="kernel_died", index=index, task=task, origin=origin)
+                        return
+                    error = _error_of(cell, replies.get(index))
+                    _emit(progress, event="cell", index=index, task=task, origin=origin,
+                          status="error" if error else "ok",
+                          ename=error[0] if error else None, evalue=error[1] if error else None,
+                          seconds=round(time.monotonic() - started, 2))
+                _emit(progress, event="done")
+        except DeadKernelError:
+            _emit(progress, event="kernel_died", index=None, task=None)
+        except Exception as error:  # kernel failed to start, or nbclient itself failed
+            _emit(progress, event="runner_error", error=f"{type(error).__name__}: {error}")
+
+
+def _kill(pid):
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError, TypeError):
+        pass
+
+
+def run_graded_notebook(notebook, cell_timeout, submission_timeout):
+    """Run a prepared notebook in a fresh kernel; return the runner's events."""
+    with tempfile.TemporaryDirectory(prefix="course_grade_") as workdir:
+        notebook_path = os.path.join(workdir, "graded.ipynb")
+        progress_path = os.path.join(workdir, "progress.jsonl")
+        nbformat.write(notebook, notebook_path)
+        run_dir = os.path.join(workdir, "run")
+        os.mkdir(run_dir)
+        env = dict(os.environ, OMP_NUM_THREADS=os.environ.get("OMP_NUM_THREADS", "1"),
+                   MPLBACKEND="Agg", TQDM_DISABLE="1", COURSE_GRADING="1")
+        command = [sys.executable, "-m", "course_lib.exercises.runner", notebook_path, progress_path,
+                   str(cell_timeout), str(submission_timeout), run_dir]
+        process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                   start_new_session=True)
+        killed = False
+        try:
+            _, stderr = process.communicate(timeout=submission_timeout + 90)  # + kernel start-up
+        except subprocess.TimeoutExpired:
+            killed = True
+            os.killpg(process.pid, signal.SIGKILL)
+            _, stderr = process.communicate()
+        events = []
+        if os.path.exists(progress_path):
+            with open(progress_path, encoding="utf-8") as progress:
+                for line in progress:
+                    try:
+                        events.append(json.loads(line))
+                    except json.JSONDecodeError:
+                        break  # a half-written last line from a killed runner
+        for event in events:
+            if event.get("event") == "kernel":
+                _kill(event.get("pid"))  # normally gone already; never leave one running
+        if killed:
+            events.append({"event": "submission_timeout", "index": None, "task": None})
+        elif not any(e.get("event") in ("done", "kernel_died", "submission_timeout", "runner_error")
+                     for e in events):
+            tail = stderr.decode(errors="replace").strip().splitlines()[-1:] if stderr else []
+            events.append({"event": "runner_error", "error": tail[0] if tail else f"exit code {process.returncode}"})
+        return events
+
+
+def main(argv=None):
+    argv = sys.argv[1:] if argv is None else argv
+    if len(argv) != 5:
+        print("usage: python -m course_lib.exercises.runner NOTEBOOK PROGRESS CELL_TIMEOUT "
+              "TOTAL_TIMEOUT WORKDIR", file=sys.stderr)
+        return 2
+    notebook, progress, cell_timeout, total_timeout, workdir = argv
+    asyncio.run(run(notebook, progress, float(cell_timeout), float(total_timeout), workdir))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,131 @@
+"""Make student copies of exercise notebooks, byte for byte reproducibly.
+
+In a student copy every solution region becomes a stub that raises
+``NotImplementedError`` naming the task, hidden tests and cells tagged
+``solution-only`` are gone, and outputs are cleared. Cell ids are kept from the
+source, so regenerating an unchanged source gives an identical file.
+"""
+import hashlib
+from pathlib import Path
+
+import nbformat
+
+from .authoring import (BEGIN_HIDDEN, BEGIN_SOLUTION, END_HIDDEN, END_SOLUTION, SOLUTION_ONLY_TAG,
+                        find_exercises, is_check_cell, parse_task_line, first_line, remove_regions)
+
+METADATA_KEY = "course_exercise"  # notebook metadata naming the exercise (survives renaming)
+KEPT_NOTEBOOK_METADATA = ("kernelspec", "language_info")
+
+
+def _stub(label, title, cell_type):
+    if cell_type == "markdown":
+        return lambda indent: [indent + "YOUR ANSWER HERE"]
+    message = f"{label}: {title}" if title else label
+    return lambda indent: [indent + "# YOUR CODE HERE",
+                           indent + f"raise NotImplementedError({message!r})"]
+
+
+def _next_task(notebook, index):
+    """(label, title) of the first check cell at or after ``index``."""
+    for cell in notebook.cells[index:]:
+        if is_check_cell(cell):
+            parsed = parse_task_line(first_line(cell.source))
+            if parsed:
+                return f"Task {parsed[0]}", parsed[1]
+    return "This exercise", ""
+
+
+def _cell_id(cell, index, source_name):
+    if cell.get("id"):
+        return cell["id"]
+    return hashlib.sha1(f"{source_name}:{index}".encode()).hexdigest()[:8]
+
+
+def student_check_source(source):
+    """A check cell's source as students see it: hidden tests removed."""
+    return remove_regions(source, BEGIN_HIDDEN, END_HIDDEN)
+
+
+def make_student_notebook(exercise):
+    """Return the student copy of an :class:`~course_lib.exercises.authoring.Exercise`.
+
+    Returns
+    -------
+    nbformat.NotebookNode
+        nbformat 4.5, no outputs, no execution counts, no solutions or hidden tests.
+    """
+    cells = []
+    for index, cell in enumerate(exercise.notebook.cells):
+        tags = list(cell.get("metadata", {}).get("tags", []))
+        if SOLUTION_ONLY_TAG in tags:
+            continue
+        source = cell.source
+        if is_check_cell(cell):
+            source = student_check_source(source)
+        label, title = _next_task(exercise.notebook, index)
+        source = remove_regions(source, BEGIN_SOLUTION, END_SOLUTION, _stub(label, title, cell.cell_type))
+        metadata = {"tags": tags} if tags else {}
+        cell_id = _cell_id(cell, index, exercise.name)
+        if cell.cell_type == "code":
+            new = nbformat.v4.new_code_cell(source, metadata=metadata, id=cell_id)
+        elif cell.cell_type == "markdown":
+            new = nbformat.v4.new_markdown_cell(source, metadata=metadata, id=cell_id)
+        else:
+            new = nbformat.v4.new_raw_cell(source, metadata=metadata, id=cell_id)
+        cells.append(new)
+    metadata = {key: exercise.notebook.metadata[key] for key in KEPT_NOTEBOOK_METADATA
+                if key in exercise.notebook.metadata}
+    metadata[METADATA_KEY] = {"name": exercise.name, "edition": "student"}
+    notebook = nbformat.v4.new_notebook(cells=cells, metadata=metadata)
+    notebook.nbformat, notebook.nbformat_minor = 4, 5
+    return notebook
+
+
+def notebook_text(notebook):
+    """The exact text written to disk (stable key order, trailing newline)."""
+    text = nbformat.writes(notebook, version=4)
+    return text if text.endswith("\n") else text + "\n"
+
+
+def student_copies(source_dir):
+    """``{file name: text}`` of the student copy of every exercise in ``source_dir``."""
+    return {f"{exercise.name}.ipynb": notebook_text(make_student_notebook(exercise))
+            for exercise in find_exercises(source_dir)}
+
+
+def write_student_copies(source_dir, student_dir):
+    """Write (or rewrite) every student copy; return the paths written."""
+    student_dir = Path(student_dir)
+    copies = student_copies(source_dir)
+    student_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, text in copies.items():
+        path = student_dir / name
+        path.write_text(text, encoding="utf-8")
+        written.append(path)
+    return written
+
+
+def stale_student_copies(source_dir, student_dir):
+    """Problems with the committed student copies; an empty list means current.
+
+    Returns
+    -------
+    list of str
+        One line per missing, differing or orphaned student notebook.
+    """
+    student_dir = Path(student_dir)
+    copies = student_copies(source_dir)
+    problems = []
+    for name, text in copies.items():
+        path = student_dir / name
+        if not path.is_file():
+            problems.append(f"{path}: missing; run 'python -m course_lib.exercises student'")
+        elif path.read_text(encoding="utf-8") != text:
+            problems.append(f"{path}: differs from the copy generated from {Path(source_dir) / name}; "
+                            f"run 'python -m course_lib.exercises student'")
+    if student_dir.is_dir():
+        for path in sorted(student_dir.glob("*.ipynb")):
+            if path.name not in copies:
+                problems.append(f"{path}: has no source notebook in {source_dir}; delete it or add the source")
+    return problems
