@@ -5,7 +5,7 @@ from urllib.parse import urlparse
 import pytest
 import yaml
 
-from .conftest import ROOT, SITE
+from .conftest import ROOT
 
 
 def _pages():
@@ -86,7 +86,3 @@ def test_math_and_widget_runtime_are_served_locally(site_dir):
     assert (site_dir / "_static" / "mathjax" / "tex-chtml.js").is_file()
     assert (site_dir / "_static" / "widgets" / "embed-amd.js").is_file()
     assert (site_dir / "_static" / "widgets" / "require.js").is_file()
-
-
-def test_site_dir_is_the_default_build():
-    assert SITE.name == "html"
