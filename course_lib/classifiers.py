@@ -12,11 +12,9 @@ import math
 import numpy as np
 import torch
 
+from ._checks import NotFittedError, check_choice, check_int, check_number
+
 COVARIANCE_TYPES = ("full", "diag", "shared")
-
-
-class NotFittedError(ValueError, AttributeError):
-    """Raised when a classifier is used before ``fit`` (as in scikit-learn)."""
 
 
 def _as_features(X, device=None, allow_nan=False, argument="X"):
@@ -49,13 +47,6 @@ def _as_labels(y, num_samples, device=None, argument="y"):
         raise ValueError(f"{argument} must be a 1-D array of {num_samples} labels (one per row of X), "
                          f"got shape {tuple(y.shape)}")
     return y.to(dtype=torch.int64, device=device)
-
-
-def _check_positive(argument, value, integer=False, allow_zero=False):
-    kinds = (int, np.integer) if integer else (int, float, np.integer, np.floating)
-    if isinstance(value, bool) or not isinstance(value, kinds) or not (value >= 0 if allow_zero else value > 0):
-        raise ValueError(f"{argument} must be a {'non-negative' if allow_zero else 'positive'} "
-                         f"{'int' if integer else 'number'}, got {value!r}")
 
 
 def _check_fitted(model):
@@ -101,9 +92,8 @@ class GaussianClassifier:
     """
 
     def __init__(self, covariance_type="full", reg_covar=1e-3):
-        if covariance_type not in COVARIANCE_TYPES:
-            raise ValueError(f"covariance_type must be one of {list(COVARIANCE_TYPES)}, got {covariance_type!r}")
-        _check_positive("reg_covar", reg_covar, allow_zero=True)
+        check_choice("covariance_type", covariance_type, COVARIANCE_TYPES)
+        check_number("reg_covar", reg_covar)
         self.covariance_type = covariance_type
         self.reg_covar = float(reg_covar)
 
@@ -205,7 +195,7 @@ class GaussianClassifier:
         y : torch.Tensor, shape (n,), int64
         """
         _check_fitted(self)
-        _check_positive("n", n, integer=True)
+        check_int("n", n, 1)
         device = self.means_.device if generator is None else generator.device
         if labels is None:
             index = torch.multinomial(self.priors_.to(device), int(n), replacement=True, generator=generator)
@@ -245,9 +235,9 @@ class LogisticRegression:
     """
 
     def __init__(self, C=1.0, max_iter=500, tol=1e-5):
-        _check_positive("C", C)
-        _check_positive("max_iter", max_iter, integer=True)
-        _check_positive("tol", tol)
+        check_number("C", C, strict=True)
+        check_int("max_iter", max_iter, 1)
+        check_number("tol", tol, strict=True)
         self.C, self.max_iter, self.tol = float(C), int(max_iter), float(tol)
 
     def fit(self, X, y):
@@ -331,7 +321,7 @@ def learning_curve(make_model, X_train, y_train, X_test, y_test, sizes, repeats=
     X_train, X_test = _as_features(X_train, argument="X_train"), _as_features(X_test, argument="X_test")
     y_train = _as_labels(y_train, len(X_train), argument="y_train").cpu().numpy()
     y_test = _as_labels(y_test, len(X_test), argument="y_test").cpu().numpy()
-    _check_positive("repeats", repeats, integer=True)
+    check_int("repeats", repeats, 1)
     sizes = np.asarray(sizes)
     num_classes = len(np.unique(y_train))
     if sizes.ndim != 1 or len(sizes) == 0 or not np.issubdtype(sizes.dtype, np.integer):

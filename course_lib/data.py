@@ -15,6 +15,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from ._checks import check_choice, check_int, check_number
+
 NUM_LEVELS = 17  # digits pixels are integers 0..16
 DIGITS_SHAPE = (8, 8)
 DIGIT_SPLITS = {
@@ -27,11 +29,6 @@ TOY2D_NAMES = ("ring", "grid", "moons", "spirals")
 NAME_KINDS = ("first", "last", "all")
 NAME_SPLITS = ("train", "val", "test", "all")
 NAME_SPLIT_FRACTIONS = (0.8, 0.1, 0.1)  # train / val / test after a fixed shuffle
-
-
-def _check_choice(argument, value, choices):
-    if value not in choices:
-        raise ValueError(f"{argument} must be one of {list(choices)}, got {value!r}")
 
 
 def load_digits(split="train"):
@@ -50,7 +47,7 @@ def load_digits(split="train"):
     labels : torch.Tensor, shape (N,), int64
         The digit, 0..9.
     """
-    _check_choice("split", split, DIGIT_SPLITS)
+    check_choice("split", split, DIGIT_SPLITS)
     from sklearn.datasets import load_digits as sklearn_digits
 
     bunch = sklearn_digits()
@@ -58,13 +55,6 @@ def load_digits(split="train"):
     images = torch.as_tensor(bunch.data[rows], dtype=torch.float32)
     labels = torch.as_tensor(bunch.target[rows], dtype=torch.int64)
     return images, labels
-
-
-def _check_positive_int(argument, value):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{argument} must be an int, got {type(value).__name__}")
-    if value < 1:
-        raise ValueError(f"{argument} must be >= 1, got {value}")
 
 
 def toy2d(name, n=1000, seed=0, noise=None):
@@ -90,12 +80,11 @@ def toy2d(name, n=1000, seed=0, noise=None):
     labels : torch.Tensor, shape (n,), int64
         The mode (ring, grid) or arm (moons, spirals) each point came from.
     """
-    _check_choice("name", name, TOY2D_NAMES)
-    _check_positive_int("n", n)
+    check_choice("name", name, TOY2D_NAMES)
+    check_int("n", n, 1)
     default_noise = {"ring": 0.05, "grid": 0.05, "moons": 0.1, "spirals": 0.2}[name]
     noise = default_noise if noise is None else noise
-    if not isinstance(noise, (int, float)) or noise < 0:
-        raise ValueError(f"noise must be a non-negative number, got {noise!r}")
+    check_number("noise", noise)
     rng = np.random.default_rng(seed)
     if name == "ring":
         labels = rng.integers(0, 8, size=n)
@@ -144,8 +133,8 @@ def load_names(split="train", kind="first"):
     list of str
         Names made of the letters a-z only.
     """
-    _check_choice("split", split, NAME_SPLITS)
-    _check_choice("kind", kind, NAME_KINDS)
+    check_choice("split", split, NAME_SPLITS)
+    check_choice("kind", kind, NAME_KINDS)
     files = {
         "first": ["dist.male.first", "dist.female.first"],
         "last": ["dist.all.last"],
@@ -236,7 +225,7 @@ def load_mnist(root, split="train"):
     images : torch.Tensor, shape (N, 28, 28), uint8
     labels : torch.Tensor, shape (N,), int64
     """
-    _check_choice("split", split, MNIST_FILES)
+    check_choice("split", split, MNIST_FILES)
     if not isinstance(root, (str, os.PathLike)):
         raise TypeError(f"root must be a path, got {type(root).__name__}")
     root = Path(root)

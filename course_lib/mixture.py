@@ -16,6 +16,8 @@ import warnings
 import numpy as np
 import torch
 
+from ._checks import NotFittedError, check_choice, check_int, check_number
+
 COVARIANCE_TYPES = ("full", "diag", "spherical")
 INIT_PARAMS = ("kmeans", "k-means++", "random", "random_from_data")
 COLLAPSED = ("Fitting the mixture model failed because some components have ill-defined empirical "
@@ -25,10 +27,6 @@ COLLAPSED = ("Fitting the mixture model failed because some components have ill-
 
 class ConvergenceWarning(UserWarning):
     """EM stopped at ``max_iter`` before the lower bound changed by less than ``tol``."""
-
-
-class NotFittedError(ValueError, AttributeError):
-    """A method that needs fitted parameters was called before :meth:`GaussianMixture.fit`."""
 
 
 def _exp(a):
@@ -189,20 +187,6 @@ def kmeans(x, n_clusters, generator, max_iter=100):
     return labels
 
 
-def _check_int(name, value, low):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be an int, got {type(value).__name__} {value!r}")
-    if value < low:
-        raise ValueError(f"{name} must be an int >= {low}, got {value}")
-
-
-def _check_float(name, value):
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)):
-        raise TypeError(f"{name} must be a non-negative number, got {type(value).__name__} {value!r}")
-    if not value >= 0 or math.isinf(value):
-        raise ValueError(f"{name} must be a non-negative finite number, got {value}")
-
-
 def _fitted_attribute(key, doc):
     """A read-only fitted attribute, converted to the type of the data given to ``fit``."""
     def get(self):
@@ -249,20 +233,18 @@ class GaussianMixture:
         self._check_parameters()
 
     def _check_parameters(self):
-        _check_int("n_components", self.n_components, 1)
-        _check_int("max_iter", self.max_iter, 0)
-        _check_int("n_init", self.n_init, 1)
-        _check_float("tol", self.tol)
-        _check_float("reg_covar", self.reg_covar)
+        check_int("n_components", self.n_components, 1)
+        check_int("max_iter", self.max_iter, 0)
+        check_int("n_init", self.n_init, 1)
+        check_number("tol", self.tol)
+        check_number("reg_covar", self.reg_covar)
         if not (self.random_state is None or isinstance(self.random_state, torch.Generator)):
             if isinstance(self.random_state, bool) or not isinstance(self.random_state, (int, np.integer)):
                 raise TypeError("random_state must be None, an int or a torch.Generator, "
                                 f"got {type(self.random_state).__name__}")
-            _check_int("random_state", self.random_state, 0)
-        for name, value, choices in (("covariance_type", self.covariance_type, COVARIANCE_TYPES),
-                                     ("init_params", self.init_params, INIT_PARAMS)):
-            if value not in choices:
-                raise ValueError(f"{name} must be one of {list(choices)}, got {value!r}")
+            check_int("random_state", self.random_state, 0)
+        check_choice("covariance_type", self.covariance_type, COVARIANCE_TYPES)
+        check_choice("init_params", self.init_params, INIT_PARAMS)
 
     def _tensor(self, x, name="X", device=None):
         """Validate an input; return it as a tensor in ``dtype`` on the model's device, and whether it was NumPy."""
@@ -451,7 +433,7 @@ class GaussianMixture:
             The component z each sample was drawn from.
         """
         state = self._fitted("sample")
-        _check_int("n", n, 1)
+        check_int("n", n, 1)
         if generator is not None and not isinstance(generator, torch.Generator):
             raise TypeError(f"generator must be a torch.Generator or None, got {type(generator).__name__}")
         means, cov = state["means"], state["covariances"]
@@ -503,7 +485,7 @@ def em_history(model, X, n_steps):
     """
     if not isinstance(model, GaussianMixture):
         raise TypeError(f"model must be a GaussianMixture, got {type(model).__name__}")
-    _check_int("n_steps", n_steps, 0)
+    check_int("n_steps", n_steps, 0)
     model._check_parameters()
     x, kind = model._tensor(X)[0], model.covariance_type
     weights, means, prec_chol = model._initialize(x, model._generator(x.device))

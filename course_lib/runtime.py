@@ -5,6 +5,8 @@ import random
 import numpy as np
 import torch
 
+from ._checks import check_int
+
 DEVICE_ENV_VAR = "COURSE_DEVICE"
 KNOWN_DEVICES = ("cpu", "cuda", "mps")
 
@@ -65,10 +67,7 @@ def device(preferred=None):
 
 def seed_everything(seed):
     """Seed Python's, NumPy's and torch's global generators (CPU and CUDA)."""
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
-        raise TypeError(f"seed must be an int, got {type(seed).__name__}")
-    if seed < 0:
-        raise ValueError(f"seed must be >= 0, got {seed}")
+    check_int("seed", seed, 0)
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)
@@ -100,8 +99,7 @@ def setup(seed=0, threads=None, preferred_device=None, quiet=False):
     if threads is None:
         env_threads = os.environ.get("OMP_NUM_THREADS", "")
         threads = int(env_threads) if env_threads.isdigit() and int(env_threads) > 0 else min(4, os.cpu_count() or 1)
-    if isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:
-        raise ValueError(f"threads must be a positive int, got {threads!r}")
+    check_int("threads", threads, 1)
     torch.set_num_threads(threads)
     chosen = device(preferred_device)
     if not quiet:

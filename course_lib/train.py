@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 import torch
 from tqdm.auto import tqdm
 
+from ._checks import check_int, check_number
+
 STOP_REASONS = ("epochs", "early_stopping", "time_budget")
 
 
@@ -60,13 +62,6 @@ def evaluate(model, loss_fn, data, batch_size=512, device=None):
     return total / count
 
 
-def _check_positive(argument, value, kind=int):
-    if isinstance(value, bool) or not isinstance(value, (int, float) if kind is float else int):
-        raise TypeError(f"{argument} must be {'a number' if kind is float else 'an int'}, got {value!r}")
-    if value <= 0:
-        raise ValueError(f"{argument} must be positive, got {value}")
-
-
 def fit(model, loss_fn, train_data, val_data=None, *, epochs=100, batch_size=64, lr=1e-3,
         optimizer=None, patience=None, time_budget=None, seed=0, progress=True):
     """Train ``model`` by minimising ``loss_fn`` with mini-batch gradient descent.
@@ -106,12 +101,12 @@ def fit(model, loss_fn, train_data, val_data=None, *, epochs=100, batch_size=64,
         raise TypeError(f"loss_fn must be callable as loss_fn(model, batch), got {type(loss_fn).__name__}")
     train_tensors = _as_tensors("train_data", train_data)
     val_tensors = None if val_data is None else _as_tensors("val_data", val_data)
-    _check_positive("epochs", epochs)
-    _check_positive("batch_size", batch_size)
+    check_int("epochs", epochs, 1)
+    check_int("batch_size", batch_size, 1)
     if time_budget is not None:
-        _check_positive("time_budget", time_budget, float)
+        check_number("time_budget", time_budget, strict=True)
     if patience is not None:
-        _check_positive("patience", patience)
+        check_int("patience", patience, 1)
         if val_tensors is None:
             raise ValueError("patience needs val_data: early stopping watches the validation loss")
     device = next(model.parameters()).device

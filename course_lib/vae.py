@@ -16,6 +16,7 @@ import torch
 from torch import nn
 from torch.distributions import Categorical, Independent, Normal
 
+from ._checks import check_choice, check_int, check_number
 from .data import NUM_LEVELS
 
 INTERPOLATION_METHODS = ("linear", "slerp")
@@ -68,16 +69,10 @@ def latent_path(z_a, z_b, t, method="linear"):
     great circle (:func:`slerp`), which keeps the norm typical of prior draws.
     Returns shape (S, D).
     """
-    if method not in INTERPOLATION_METHODS:
-        raise ValueError(f"method must be one of {list(INTERPOLATION_METHODS)}, got {method!r}")
+    check_choice("method", method, INTERPOLATION_METHODS)
     if method == "slerp":
         return slerp(z_a, z_b, t)
     return (1 - t[:, None]) * z_a + t[:, None] * z_b
-
-
-def _check_beta(beta):
-    if isinstance(beta, bool) or not isinstance(beta, (int, float)) or not beta >= 0:
-        raise ValueError(f"beta must be a number >= 0, got {beta!r}")
 
 
 @dataclass(frozen=True)
@@ -94,12 +89,11 @@ class VAEConfig:
 
     def __post_init__(self):
         for name in ("data_dim", "num_levels", "latent_dim", "hidden_dim", "num_hidden"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name} must be a positive int, got {value!r}")
+            check_int(name, getattr(self, name), 1)
+            object.__setattr__(self, name, int(getattr(self, name)))  # numpy ints too: checkpoints load weights_only
         if isinstance(self.dropout, bool) or not isinstance(self.dropout, (int, float)) or not 0 <= self.dropout < 1:
             raise ValueError(f"dropout must be a number in [0, 1), got {self.dropout!r}")
-        _check_beta(self.beta)
+        check_number("beta", self.beta)
 
 
 LATENT_2D = VAEConfig(latent_dim=2, hidden_dim=128, dropout=0.0)  # plottable; with dropout one dimension collapsed
@@ -119,13 +113,6 @@ def _mlp(sizes, dropout):
             if dropout > 0:
                 layers.append(nn.Dropout(dropout))
     return nn.Sequential(*layers)
-
-
-def _check_count(argument, value, minimum):
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"{argument} must be an int, got {type(value).__name__}")
-    if value < minimum:
-        raise ValueError(f"{argument} must be >= {minimum}, got {value}")
 
 
 def _in_eval_mode(method):
@@ -253,7 +240,7 @@ class VAE(nn.Module):
         -------
         torch.Tensor, shape (N,)
         """
-        _check_beta(beta)
+        check_number("beta", beta)
         reconstruction, kl = self.elbo_terms(x, generator)
         return reconstruction - beta * kl
 
@@ -281,7 +268,8 @@ class VAE(nn.Module):
         -------
         torch.Tensor, shape (N,), nats (eq. 4.8)
         """
-        _check_count("k", k, 1)
+        check_int("k", k, 1)
+        k = int(k)  # a numpy int would reach Tensor.split, which takes only Python ints
         self.check_x(x)
         rows_per_chunk = max(1, chunk_size // k)
         out = []
@@ -317,9 +305,8 @@ class VAE(nn.Module):
         torch.Tensor, shape (n, data_dim), float32
             Levels 0..16 (or their expectation when ``mean``).
         """
-        _check_count("n", n, 1)
-        if isinstance(temperature, bool) or not isinstance(temperature, (int, float)) or not temperature >= 0:
-            raise ValueError(f"temperature must be a number >= 0, got {temperature!r}")
+        check_int("n", n, 1)
+        check_number("temperature", temperature)
         z = temperature * torch.randn((n, self.config.latent_dim), generator=generator, device=self.device)
         return self.decode_mean(z) if mean else self._sample_levels(z, generator)
 
@@ -344,9 +331,8 @@ class VAE(nn.Module):
         torch.Tensor, shape (steps, data_dim)
             Expected grey levels along the path.
         """
-        _check_count("steps", steps, 2)
-        if method not in INTERPOLATION_METHODS:
-            raise ValueError(f"method must be one of {list(INTERPOLATION_METHODS)}, got {method!r}")
+        check_int("steps", steps, 2)
+        check_choice("method", method, INTERPOLATION_METHODS)
         z_a, z_b = (self.encode(x.reshape(1, -1) if isinstance(x, torch.Tensor) and x.ndim == 1 else x).mean
                     for x in (x_a, x_b))
         if len(z_a) != 1 or len(z_b) != 1:

@@ -17,6 +17,8 @@ import io
 import os
 import re
 
+from ._checks import check_choice
+
 STATIC_ENV_VAR = "COURSE_STATIC_WIDGETS"
 
 
@@ -249,8 +251,7 @@ def _model_on(model, device, cache):
     from .runtime import available_devices
 
     devices = available_devices()
-    if device not in devices:
-        raise ValueError(f"device must be one of {devices}, got {device!r}")
+    check_choice("device", device, devices)
     if device not in cache:
         cache[device] = model if model.device.type == device else copy.deepcopy(model).to(device)
         cache[device].eval()

@@ -195,7 +195,7 @@ def test_gaussian_classifier_errors(blobs):
     x, y = blobs
     with pytest.raises(ValueError, match=r"covariance_type must be one of \['full', 'diag', 'shared'\], got 'tied'"):
         GaussianClassifier("tied")
-    with pytest.raises(ValueError, match="reg_covar must be a non-negative number, got -1"):
+    with pytest.raises(ValueError, match="reg_covar must be a finite number >= 0, got -1"):
         GaussianClassifier(reg_covar=-1)
     model = GaussianClassifier()
     with pytest.raises(NotFittedError, match=r"This GaussianClassifier is not fitted yet: call fit\(X, y\) first"):
@@ -221,7 +221,7 @@ def test_gaussian_classifier_errors(blobs):
         model.predict_proba(np.full((1, 4), np.inf))
     with pytest.raises(ValueError, match=r"labels must be among classes_ \[2, 5, 7\], got \[3\]"):
         model.sample(2, labels=[2, 3])
-    with pytest.raises(ValueError, match="n must be a positive int, got 0"):
+    with pytest.raises(ValueError, match="n must be an int >= 1, got 0"):
         model.sample(0)
     constant = np.c_[x, np.ones(len(x))]  # a constant feature: singular without regularisation
     with pytest.raises(ValueError, match=r"the covariance of class\(es\) \[2, 5, 7\] is singular \(reg_covar=0.0\)"):
@@ -230,9 +230,9 @@ def test_gaussian_classifier_errors(blobs):
 
 def test_logistic_regression_errors(blobs):
     x, y = blobs
-    with pytest.raises(ValueError, match="C must be a positive number, got 0"):
+    with pytest.raises(ValueError, match="C must be a finite number > 0, got 0"):
         LogisticRegression(C=0)
-    with pytest.raises(ValueError, match="max_iter must be a positive int, got 1.5"):
+    with pytest.raises(TypeError, match=r"max_iter must be an int, got float 1\.5"):
         LogisticRegression(max_iter=1.5)
     with pytest.raises(NotFittedError, match="This LogisticRegression is not fitted yet"):
         LogisticRegression().predict_proba(x)

@@ -68,11 +68,11 @@ def test_toy2d_does_not_touch_global_random_state():
 def test_toy2d_errors():
     with pytest.raises(ValueError, match=r"name must be one of \['ring', 'grid', 'moons', 'spirals'\], got 'unknown'"):
         data.toy2d("unknown")
-    with pytest.raises(ValueError, match="n must be >= 1, got 0"):
+    with pytest.raises(ValueError, match="n must be an int >= 1, got 0"):
         data.toy2d("ring", n=0)
-    with pytest.raises(TypeError, match="n must be an int, got float"):
+    with pytest.raises(TypeError, match=r"n must be an int, got float 10\.0"):
         data.toy2d("ring", n=10.0)
-    with pytest.raises(ValueError, match="noise must be a non-negative number, got -1"):
+    with pytest.raises(ValueError, match="noise must be a finite number >= 0, got -1"):
         data.toy2d("ring", noise=-1)
 
 

@@ -365,7 +365,9 @@ def test_grade_rejects_bad_folders_and_outputs(tiny_source, tmp_path, capsys):
         grade(empty, empty / "g.csv", source_dir=tiny_source.parent)
     with pytest.raises(ValueError, match=r"exercise must be one of \['01_tiny'\], got 'nope'"):
         grade(empty, tmp_path / "g.csv", source_dir=tiny_source.parent, exercise="nope")
-    with pytest.raises(ValueError, match="cell_timeout must be a positive number, got 0"):
+    with pytest.raises(ValueError, match="cell_timeout must be a finite number > 0, got 0"):
         grade(empty, tmp_path / "g.csv", source_dir=tiny_source.parent, cell_timeout=0)
+    with pytest.raises(TypeError, match=r"jobs must be an int, got float 0.5"):
+        grade(empty, tmp_path / "g.csv", source_dir=tiny_source.parent, jobs=0.5)
     assert main(["--source", str(tiny_source.parent), "grade", str(tmp_path / "nowhere")]) == 2
     assert "error: submissions folder" in capsys.readouterr().err

@@ -51,16 +51,22 @@ def test_committed_without_outputs(path):
 
 
 @pytest.mark.parametrize("path", ALL_NOTEBOOKS, ids=_rel)
-def test_starts_with_colab_install_then_setup(path):
-    code = [_source(c) for c in _cells(path) if c["cell_type"] == "code"]
-    assert code[0].strip() == install_cell(), f"{_rel(path)}: first code cell must be the Colab install cell"
-    assert "course_lib.setup(" in code[1], f"{_rel(path)}: second code cell must call course_lib.setup()"
+def test_title_then_hidden_colab_install_then_setup(path):
+    cells = _cells(path)
+    title = _source(cells[0])
+    assert cells[0]["cell_type"] == "markdown" and title.startswith("# "), f"{_rel(path)}: cell 1 must be the title"
+    assert not re.match(r"# \d", title), f"{_rel(path)}: no number in the title; the table of contents numbers chapters"
+    install, setup = cells[1], cells[2]
+    assert install["cell_type"] == "code" and _source(install).strip() == install_cell(), \
+        f"{_rel(path)}: cell 2 must be the Colab install cell"
+    assert "remove-cell" in install.get("metadata", {}).get("tags", []), f"{_rel(path)}: tag the install cell remove-cell"
+    assert "course_lib.setup(" in _source(setup), f"{_rel(path)}: cell 3 must call course_lib.setup()"
 
 
 @pytest.mark.parametrize("path", CHAPTERS, ids=_rel)
 def test_chapter_has_hidden_checks_and_textbook_parts(path):
     cells = _cells(path)
-    hidden = [c for c in cells if "remove-cell" in c.get("metadata", {}).get("tags", [])]
+    hidden = [c for c in cells[2:] if "remove-cell" in c.get("metadata", {}).get("tags", [])]
     assert hidden and all("assert" in _source(c) for c in hidden), f"{_rel(path)}: needs remove-cell checks that assert"
     text = "\n".join(_source(c) for c in cells if c["cell_type"] == "markdown").lower()
     for part in ("learning goals", "summary", "references", "check your understanding", ":class: dropdown"):

@@ -35,16 +35,21 @@ def test_setup_reads_omp_num_threads(monkeypatch):
         torch.set_num_threads(previous)
 
 
-@pytest.mark.parametrize("bad", [0, -2, 1.5, True])
-def test_setup_rejects_bad_threads(bad):
-    with pytest.raises(ValueError, match=f"threads must be a positive int, got {bad!r}"):
+@pytest.mark.parametrize("bad, error, message", [
+    (0, ValueError, "threads must be an int >= 1, got 0"),
+    (-2, ValueError, "threads must be an int >= 1, got -2"),
+    (1.5, TypeError, r"threads must be an int, got float 1\.5"),
+    (True, TypeError, "threads must be an int, got bool True"),
+])
+def test_setup_rejects_bad_threads(bad, error, message):
+    with pytest.raises(error, match=message):
         runtime.setup(threads=bad, quiet=True)
 
 
 def test_seed_errors():
-    with pytest.raises(TypeError, match="seed must be an int, got str"):
+    with pytest.raises(TypeError, match="seed must be an int, got str '0'"):
         runtime.setup(seed="0", quiet=True)
-    with pytest.raises(ValueError, match="seed must be >= 0, got -1"):
+    with pytest.raises(ValueError, match="seed must be an int >= 0, got -1"):
         runtime.seed_everything(-1)
 
 

@@ -76,11 +76,11 @@ def test_single_tensor_data_gives_a_tensor_batch():
 
 
 @pytest.mark.parametrize("kwargs, error, message", [
-    ({"epochs": 0}, ValueError, "epochs must be positive, got 0"),
-    ({"epochs": 2.5}, TypeError, "epochs must be an int, got 2.5"),
-    ({"batch_size": -1}, ValueError, "batch_size must be positive, got -1"),
-    ({"time_budget": 0}, ValueError, "time_budget must be positive, got 0"),
-    ({"time_budget": -5.0}, ValueError, "time_budget must be positive, got -5.0"),
+    ({"epochs": 0}, ValueError, "epochs must be an int >= 1, got 0"),
+    ({"epochs": 2.5}, TypeError, r"epochs must be an int, got float 2\.5"),
+    ({"batch_size": -1}, ValueError, "batch_size must be an int >= 1, got -1"),
+    ({"time_budget": 0}, ValueError, "time_budget must be a finite number > 0, got 0"),
+    ({"time_budget": -5.0}, ValueError, r"time_budget must be a finite number > 0, got -5\.0"),
     ({"patience": 3}, ValueError, "patience needs val_data"),
 ])
 def test_fit_rejects_bad_settings(kwargs, error, message):

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import nbformat
 
+from .._checks import check_int, check_number
 from .authoring import find_exercises, first_line, is_check_cell, parse_task_line
 from .runner import run_graded_notebook
 from .student import METADATA_KEY, student_check_source
@@ -264,10 +265,9 @@ def grade(submissions_dir, out, *, source_dir="exercises/source", exercise=None,
         or ``exercise`` names no exercise.
     """
     submissions_dir, out, paths = _check_grade_paths(submissions_dir, out)
-    for argument, value in (("cell_timeout", cell_timeout), ("submission_timeout", submission_timeout),
-                            ("jobs", jobs)):
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
-            raise ValueError(f"{argument} must be a positive number, got {value!r}")
+    check_number("cell_timeout", cell_timeout, strict=True)
+    check_number("submission_timeout", submission_timeout, strict=True)
+    check_int("jobs", jobs, 1)
     exercises = find_exercises(source_dir)
     forced = None
     if exercise is not None:
@@ -313,6 +313,6 @@ def grade(submissions_dir, out, *, source_dir="exercises/source", exercise=None,
             log(f"graded {name}: {row['status']}, {row['total']:g}/{maximum}"
                 + (f" ({row['note']})" if row["note"] else ""))
 
-    with ThreadPoolExecutor(max_workers=int(jobs)) as pool:
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
         list(pool.map(work, todo))
     return sorted(rows.values(), key=lambda r: r["submission"])
