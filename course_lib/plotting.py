@@ -21,6 +21,41 @@ def _new_axes(ax, figsize):
     return ax
 
 
+def tile(images, ncols=10, pad=1, fill=np.nan, image_shape=DIGITS_SHAPE):
+    """Arrange images row by row in one array, ``pad`` pixels of ``fill`` around each.
+
+    Parameters
+    ----------
+    images : array or tensor, shape (N, H*W) or (N, H, W)
+    ncols : int
+        Images per row (at most N).
+    pad : int
+        Pixels between images and around the border.
+    fill : float
+        Value of the padding (NaN is drawn blank by ``imshow``).
+    image_shape : tuple of int
+        (H, W) used when images come flattened.
+
+    Returns
+    -------
+    numpy.ndarray, shape (rows * (H + pad) + pad, cols * (W + pad) + pad), float
+    """
+    images = _numpy(images).astype(float)
+    if images.ndim == 2:
+        images = images.reshape(len(images), *image_shape)
+    if images.ndim != 3 or len(images) == 0:
+        raise ValueError(f"images must have shape (N, H*W) or (N, H, W) with N >= 1, got {images.shape}")
+    n, height, width = images.shape
+    ncols = min(ncols, n)
+    nrows = -(-n // ncols)
+    canvas = np.full((nrows * (height + pad) + pad, ncols * (width + pad) + pad), fill, dtype=float)
+    for i, image in enumerate(images):
+        r, c = divmod(i, ncols)
+        top, left = pad + r * (height + pad), pad + c * (width + pad)
+        canvas[top:top + height, left:left + width] = image
+    return canvas
+
+
 def image_grid(images, ncols=10, ax=None, title=None, vmax=NUM_LEVELS - 1, image_shape=DIGITS_SHAPE):
     """Tile images into one grid, white background and dark ink like paper.
 
@@ -36,20 +71,9 @@ def image_grid(images, ncols=10, ax=None, title=None, vmax=NUM_LEVELS - 1, image
     image_shape : tuple of int
         (H, W) used when images come flattened.
     """
-    images = _numpy(images).astype(float)
-    if images.ndim == 2:
-        images = images.reshape(len(images), *image_shape)
-    if images.ndim != 3 or len(images) == 0:
-        raise ValueError(f"images must have shape (N, H*W) or (N, H, W) with N >= 1, got {images.shape}")
-    n, height, width = images.shape
-    ncols = min(ncols, n)
-    nrows = -(-n // ncols)
-    pad = 1
-    canvas = np.full((nrows * (height + pad) + pad, ncols * (width + pad) + pad), np.nan)
-    for i, image in enumerate(images):
-        r, c = divmod(i, ncols)
-        top, left = pad + r * (height + pad), pad + c * (width + pad)
-        canvas[top:top + height, left:left + width] = image
+    canvas = tile(images, ncols, image_shape=image_shape)
+    ncols = min(ncols, len(images))
+    nrows = -(-len(images) // ncols)
     ax = _new_axes(ax, (0.6 * ncols + 0.4, 0.6 * nrows + 0.4))
     ax.imshow(canvas, cmap="gray_r", vmin=0, vmax=vmax, interpolation="nearest")
     ax.set_xticks([])

@@ -176,23 +176,16 @@ def digit_tiles(images, ncols=None, scale=8, vmax=16.0, pad=1):
     """
     import numpy as np
 
+    from .plotting import tile
+
     if hasattr(images, "detach"):
         images = images.detach().cpu().numpy()
     images = np.asarray(images, dtype=np.float32)
     if images.ndim != 2 or images.shape[1] != 64 or len(images) == 0:
         raise ValueError(f"images must have shape (N, 64) with N >= 1, got {images.shape}")
-    n = len(images)
-    ncols = n if ncols is None else min(ncols, n)
-    nrows = -(-n // ncols)
     ink = 255 - np.clip(images / vmax, 0, 1) * 255  # (N, 64): white paper, black ink
-    tiles = ink.reshape(n, 8, 8).repeat(scale, axis=1).repeat(scale, axis=2)  # (N, 8s, 8s)
-    side = 8 * scale
-    canvas = np.full((nrows * (side + pad) + pad, ncols * (side + pad) + pad), 200, dtype=np.uint8)
-    for i, tile in enumerate(tiles):
-        r, c = divmod(i, ncols)
-        top, left = pad + r * (side + pad), pad + c * (side + pad)
-        canvas[top:top + side, left:left + side] = tile.astype(np.uint8)
-    return canvas
+    tiles = ink.reshape(-1, 8, 8).repeat(scale, axis=1).repeat(scale, axis=2)  # (N, 8s, 8s)
+    return tile(tiles, ncols or len(tiles), pad=pad, fill=200).astype(np.uint8)
 
 
 def live_image(render, controls, width=None):

@@ -61,3 +61,11 @@ def test_show_source_displays_markdown(monkeypatch):
     monkeypatch.setattr("IPython.display.display", shown.append)
     display.show_source(data.toy2d)
     assert shown[0].data.startswith("```python\ndef toy2d(")
+
+
+def test_tile_pads_with_the_fill_value():
+    images = torch.ones(3, 2, 2)
+    canvas = plotting.tile(images, ncols=2, pad=1, fill=-1.0)
+    assert canvas.shape == (2 * 3 + 1, 2 * 3 + 1)
+    assert (canvas == 1).sum() == 12 and (canvas == -1).sum() == canvas.size - 12
+    np.testing.assert_array_equal(canvas[4:6, 1:3], np.ones((2, 2)))  # third image starts row two
