@@ -1,6 +1,7 @@
 # Two commands set up a fresh machine and do everything:
 #   make book   virtual environment + offline web assets + website in _build/html
-#   make test   the same set-up, then unit tests, notebooks, exercises, book build, site test
+#   make test   the same set-up, then unit tests, notebooks, exercises, book build, browser tests
+#               (the built site offline, and the live widgets in JupyterLab)
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 PYTHON ?= python3
