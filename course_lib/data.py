@@ -6,6 +6,7 @@
 - :func:`load_names`: US census first and last names from the ``names`` package.
 - :func:`load_mnist`: an IDX reader for users who already have MNIST files.
 """
+import functools
 import gzip
 import math
 import os
@@ -48,13 +49,19 @@ def load_digits(split="train"):
         The digit, 0..9.
     """
     check_choice("split", split, DIGIT_SPLITS)
+    data, target = _sklearn_digits()
+    rows = DIGIT_SPLITS[split]
+    # torch.tensor copies, so a caller editing the result cannot change the cached arrays
+    return torch.tensor(data[rows], dtype=torch.float32), torch.tensor(target[rows], dtype=torch.int64)
+
+
+@functools.lru_cache(maxsize=1)
+def _sklearn_digits():
+    """scikit-learn's digits, parsed once per process (chapters ask for three splits)."""
     from sklearn.datasets import load_digits as sklearn_digits
 
     bunch = sklearn_digits()
-    rows = DIGIT_SPLITS[split]
-    images = torch.as_tensor(bunch.data[rows], dtype=torch.float32)
-    labels = torch.as_tensor(bunch.target[rows], dtype=torch.int64)
-    return images, labels
+    return bunch.data, bunch.target
 
 
 def toy2d(name, n=1000, seed=0, noise=None):
@@ -108,12 +115,13 @@ def toy2d(name, n=1000, seed=0, noise=None):
     return torch.as_tensor(x, dtype=torch.float32), torch.as_tensor(labels, dtype=torch.int64)
 
 
+@functools.lru_cache(maxsize=None)
 def _read_census_names(filename):
     import names  # the PyPI package that bundles the census lists
 
     path = Path(names.__file__).parent / filename
     with open(path, encoding="ascii") as handle:
-        return [line.split()[0].lower() for line in handle if line.strip()]
+        return tuple(line.split()[0].lower() for line in handle if line.strip())
 
 
 def load_names(split="train", kind="first"):

@@ -155,3 +155,11 @@ def test_load_mnist_errors_name_the_file(mnist_dir, tmp_path):
     (root / "broken.gz").write_bytes(b"not gzip")
     with pytest.raises(ValueError, match="broken.gz: cannot be read as a gzip file"):
         data.read_idx(root / "broken.gz")
+
+
+def test_load_digits_returns_fresh_tensors():
+    images, labels = data.load_digits("train")
+    images[0] = -1
+    labels[0] = -1
+    again_images, again_labels = data.load_digits("train")
+    assert again_images.min() >= 0 and again_labels.min() >= 0
