@@ -20,7 +20,7 @@ PYTEST_WORKERS ?= 2
         student grade site-test lab serve benchmarks clean
 
 help:
-	@grep -E '^#' Makefile | head -3
+	@sed -n '1,/^[^#]/p' Makefile | grep '^#'
 
 $(STAMP): requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)

@@ -1,0 +1,57 @@
+"""Interactive figures: a plain drawing function, wrapped in ipywidgets.
+
+Each widget in the course is built the same way:
+
+1. a *drawing function* ``draw(fig, **state)`` that renders one state onto a
+   Matplotlib figure (testable without any widget library);
+2. :func:`live`, which wires ipywidgets controls to that function for a
+   running kernel (JupyterLab, Colab, a JupyterHub);
+3. :func:`animation`, which renders a sequence of states as a JavaScript
+   animation that still plays and scrubs on the static website.
+
+:func:`show` picks between 2 and 3: the website build sets the environment
+variable ``COURSE_STATIC_WIDGETS=1`` because no kernel runs behind the pages.
+ipywidgets is imported only inside the functions that need it.
+
+The package is split by concern: :mod:`.core` holds the generic mechanism
+(including the Matplotlib-free fast path for pixel arrays), :mod:`.vae` the
+chapter 4 VAE widgets and :mod:`.mixture` the chapter 3 EM stepper. Every
+public name is re-exported here, so ``widgets.X`` works for all of them.
+"""
+from .core import (
+    STATIC_ENV_VAR,
+    animation,
+    array_png,
+    digit_tiles,
+    figure_png,
+    image_animation,
+    live,
+    live_image,
+    show,
+    static_mode,
+)
+from .mixture import EM_FIGSIZE, draw_em_state, em_animation, em_stepper, show_em_stepper
+from .vae import (
+    latent_background,
+    render_latent_point,
+    render_vae_interpolation,
+    render_vae_samples,
+    vae_interpolation,
+    vae_interpolation_animation,
+    vae_latent_explorer,
+    vae_latent_explorer_animation,
+    vae_sampler,
+    vae_sampler_animation,
+)
+
+__all__ = [
+    # core: the generic mechanism
+    "STATIC_ENV_VAR", "static_mode", "figure_png", "live", "animation",
+    "array_png", "digit_tiles", "live_image", "image_animation", "show",
+    # vae: chapter 4
+    "render_vae_samples", "vae_sampler", "vae_sampler_animation",
+    "render_vae_interpolation", "vae_interpolation", "vae_interpolation_animation",
+    "latent_background", "render_latent_point", "vae_latent_explorer", "vae_latent_explorer_animation",
+    # mixture: chapter 3
+    "draw_em_state", "EM_FIGSIZE", "em_stepper", "em_animation", "show_em_stepper",
+]

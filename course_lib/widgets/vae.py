@@ -1,0 +1,204 @@
+"""VAE widgets (chapter 4): render functions, their live widgets and animations."""
+from .._checks import check_choice
+from .core import digit_tiles, image_animation, live_image
+
+
+def _model_on(model, device, cache):
+    """``model`` on ``device``: a cached copy, so the caller's model never moves."""
+    import copy
+
+    from ..runtime import available_devices
+
+    devices = available_devices()
+    check_choice("device", device, devices)
+    if device not in cache:
+        cache[device] = model if model.device.type == device else copy.deepcopy(model).to(device)
+        cache[device].eval()
+    return cache[device]
+
+
+def render_vae_samples(model, temperature=1.0, seed=0, device="cpu", num_samples=16, ncols=8, _cache=None):
+    """Sample ``num_samples`` digits (expected grey levels) at prior scale ``temperature``.
+
+    The draw uses a ``torch.Generator`` on ``device`` seeded with ``seed``, so
+    a seed gives the same digits on a device every time (devices differ).
+
+    Returns
+    -------
+    numpy.ndarray, uint8, the tiled digits (see :func:`digit_tiles`)
+    """
+    import torch
+
+    net = _model_on(model, device, {} if _cache is None else _cache)
+    generator = torch.Generator(device=net.device).manual_seed(int(seed))
+    return digit_tiles(net.sample(num_samples, generator=generator, temperature=temperature, mean=True), ncols)
+
+
+def vae_sampler(model, num_samples=16, seed=0):
+    """Live sampling: a resample button, a temperature slider, the seed and the device."""
+    import ipywidgets
+
+    from ..runtime import available_devices
+
+    cache = {}
+    controls = {
+        "temperature": ipywidgets.FloatSlider(value=1.0, min=0.0, max=2.5, step=0.1, description="temperature"),
+        "seed": ipywidgets.IntText(value=seed, description="seed"),
+        "device": ipywidgets.Dropdown(options=available_devices(), value="cpu", description="device"),
+    }
+    box = live_image(lambda **v: render_vae_samples(model, num_samples=num_samples, _cache=cache, **v), controls)
+    button = ipywidgets.Button(description="resample")
+
+    def resample(_button=None):
+        controls["seed"].value += 1
+
+    button.on_click(resample)
+    box.children = (button, *box.children)
+    box.button, box.resample = button, resample
+    return box
+
+
+def vae_sampler_animation(model, num_samples=16, frames=8):
+    """Static version of :func:`vae_sampler`: new seeds, then a temperature sweep."""
+    states = [{"temperature": 1.0, "seed": s} for s in range(frames)]
+    states += [{"temperature": t, "seed": 0} for t in (0.0, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 2.5)]
+    titles = [f"temperature {s['temperature']:.2f}, seed {s['seed']}" for s in states]
+    return image_animation(lambda **v: render_vae_samples(model, num_samples=num_samples, **v), states, titles,
+                           figsize=(6, 2.2))
+
+
+def render_vae_interpolation(model, x_a, x_b, t=0.5, method="linear"):
+    """Digit A, the decode of the latent point a fraction ``t`` of the way to B, digit B.
+
+    Returns
+    -------
+    numpy.ndarray, uint8, three tiles
+    """
+    import torch
+
+    from ..vae import latent_path
+
+    with torch.no_grad():
+        z = model.encode(torch.stack([x_a, x_b]).to(model.device)).mean  # (2, latent_dim)
+        position = torch.tensor([float(t)], device=z.device)
+        x_t = model.decode_mean(latent_path(z[0], z[1], position, method))  # (1, 64)
+    return digit_tiles(torch.cat([x_a[None].to(x_t.device), x_t, x_b[None].to(x_t.device)]))
+
+
+def vae_interpolation(model, images, index_a=0, index_b=1):
+    """Pick two digits from ``images`` (N, 64) by index and slide between them."""
+    import ipywidgets
+
+    model.eval()
+    last = len(images) - 1
+    controls = {
+        "index_a": ipywidgets.BoundedIntText(value=index_a, min=0, max=last, description="digit A"),
+        "index_b": ipywidgets.BoundedIntText(value=index_b, min=0, max=last, description="digit B"),
+        "t": ipywidgets.FloatSlider(value=0.5, min=0.0, max=1.0, step=0.05, description="A → B"),
+        "method": ipywidgets.Dropdown(options=["linear", "slerp"], value="linear", description="path"),
+    }
+
+    def render(index_a, index_b, t, method):
+        return render_vae_interpolation(model, images[index_a], images[index_b], t, method)
+
+    return live_image(render, controls)
+
+
+def vae_interpolation_animation(model, images, index_a=0, index_b=1, frames=11, method="linear"):
+    """Static version of :func:`vae_interpolation`: ``t`` from 0 to 1."""
+    model.eval()
+    ts = [i / (frames - 1) for i in range(frames)]
+    titles = [f"digit A, {method} t = {t:.2f}, digit B" for t in ts]
+    return image_animation(lambda t: render_vae_interpolation(model, images[index_a], images[index_b], t, method),
+                           [{"t": t} for t in ts], titles, figsize=(4.5, 2))
+
+
+def latent_background(model, images, labels, size=240, limit=3.0):
+    """The 2-D latent means of ``images`` coloured by ``labels``, rasterised once (RGB uint8).
+
+    The square plot spans ``[-limit, limit]`` on both axes, so a latent point
+    maps to the pixel ``((z1 + limit) / (2 limit) * size, (limit - z2) / (2 limit) * size)``.
+    """
+    import numpy as np
+    import torch
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    if model.config.latent_dim != 2:
+        raise ValueError(f"model must have a 2-D latent space, got latent_dim={model.config.latent_dim}")
+    with torch.no_grad():
+        z = model.encode(images.to(model.device)).mean.cpu().numpy()
+    fig = Figure(figsize=(size / 100, size / 100), dpi=100)
+    canvas = FigureCanvasAgg(fig)
+    ax = fig.add_axes([0, 0, 1, 1])
+    labels = np.asarray(labels)
+    ax.axhline(0, color="0.85", lw=0.8, zorder=0)
+    ax.axvline(0, color="0.85", lw=0.8, zorder=0)
+    ax.scatter(z[:, 0], z[:, 1], c=labels, cmap="tab10", s=4, vmin=-0.5, vmax=9.5)
+    for digit in np.unique(labels):  # each class's name at its centre
+        centre = np.median(z[labels == digit], axis=0)
+        ax.text(*centre, str(digit), fontsize=11, weight="bold", ha="center", va="center", alpha=0.8)
+    ax.text(0.98, 0.02, "$z_1$", transform=ax.transAxes, ha="right", va="bottom", fontsize=9)
+    ax.text(0.02, 0.98, "$z_2$", transform=ax.transAxes, ha="left", va="top", fontsize=9)
+    ax.set_xlim(-limit, limit)
+    ax.set_ylim(-limit, limit)
+    ax.set_axis_off()
+    canvas.draw()
+    return np.asarray(canvas.buffer_rgba())[..., :3].copy()
+
+
+def render_latent_point(model, background, z1, z2, limit=3.0):
+    """The latent scatter with a cross at (z1, z2), beside the decode of that point.
+
+    Returns
+    -------
+    numpy.ndarray, shape (size, size + 8 * scale + gap, 3), uint8
+    """
+    import numpy as np
+    import torch
+
+    size = background.shape[0]
+    picture = background.copy()
+    col = int(round((z1 + limit) / (2 * limit) * (size - 1)))
+    row = int(round((limit - z2) / (2 * limit) * (size - 1)))
+    for dr in range(-6, 7):  # a black cross
+        if 0 <= row + dr < size and 0 <= col < size:
+            picture[row + dr, max(col - 1, 0):col + 2] = 0
+        if 0 <= col + dr < size and 0 <= row < size:
+            picture[max(row - 1, 0):row + 2, col + dr] = 0
+    with torch.no_grad():
+        x = model.decode_mean(torch.tensor([[z1, z2]], dtype=torch.float32, device=model.device))
+    scale = size // 8
+    digit = digit_tiles(x, scale=scale, pad=0)  # (8 * scale, 8 * scale)
+    out = np.full((size, size + 8 + digit.shape[1], 3), 255, dtype=np.uint8)
+    out[:, :size] = picture
+    out[:digit.shape[0], size + 8:] = digit[..., None]
+    return out
+
+
+def vae_latent_explorer(model, images, labels, limit=3.0):
+    """Two sliders pick a point of a 2-D latent space; the decoded digit appears beside the scatter."""
+    import ipywidgets
+
+    model.eval()
+    background = latent_background(model, images, labels, limit=limit)
+    controls = {
+        "z1": ipywidgets.FloatSlider(value=0.0, min=-limit, max=limit, step=0.1, description="$z_1$"),
+        "z2": ipywidgets.FloatSlider(value=0.0, min=-limit, max=limit, step=0.1, description="$z_2$"),
+    }
+    box = live_image(lambda z1, z2: render_latent_point(model, background, z1, z2, limit), controls)
+    box.background = background
+    return box
+
+
+def vae_latent_explorer_animation(model, images, labels, frames=24, radius=1.5, limit=3.0):
+    """Static version of :func:`vae_latent_explorer`: the point circles the origin."""
+    import math
+
+    model.eval()
+    background = latent_background(model, images, labels, limit=limit)
+    states = [{"z1": radius * math.cos(2 * math.pi * i / frames), "z2": radius * math.sin(2 * math.pi * i / frames)}
+              for i in range(frames)]
+    titles = [f"z = ({s['z1']:.2f}, {s['z2']:.2f})" for s in states]
+    return image_animation(lambda z1, z2: render_latent_point(model, background, z1, z2, limit), states, titles,
+                           figsize=(6.5, 3.4))
