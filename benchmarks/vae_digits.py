@@ -35,7 +35,7 @@ def main():
     parser.add_argument("--elbo-samples", type=int, default=10, help="ELBO draws averaged per test image")
     args = parser.parse_args()
 
-    device = course_lib.setup(seed=args.seed, preferred_device=args.device, quiet=True)
+    device = course_lib.setup(seed=args.seed, preferred=args.device, quiet=True)
     x_train, _ = load_digits("train")
     x_val, _ = load_digits("val")
     x_test, _ = load_digits("test")

@@ -185,12 +185,13 @@ def read_idx(path):
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"IDX file not found: {path}")
-    opener = gzip.open if path.suffix == ".gz" else open
+    compressed = path.suffix == ".gz"
     try:
-        with opener(path, "rb") as handle:
+        with (gzip.open if compressed else open)(path, "rb") as handle:
             raw = handle.read()
     except (OSError, EOFError) as error:
-        raise ValueError(f"{path}: cannot be read as a gzip file ({error})") from None
+        kind = "a gzip file" if compressed else "a file"
+        raise ValueError(f"{path}: cannot be read as {kind} ({error})") from None
     if len(raw) < 4 or raw[0] != 0 or raw[1] != 0:
         raise ValueError(f"{path}: not an IDX file (the first two bytes must be zero, got {raw[:2]!r})")
     type_code, ndim = raw[2], raw[3]

@@ -73,7 +73,7 @@ def seed_everything(seed):
     torch.manual_seed(seed)
 
 
-def setup(seed=0, threads=None, preferred_device=None, quiet=False):
+def setup(seed=0, threads=None, preferred=None, quiet=False):
     """Make a notebook repeatable and fast, and return the device to use.
 
     Seeds every generator, limits torch's CPU threads (oversubscribed cores
@@ -86,8 +86,8 @@ def setup(seed=0, threads=None, preferred_device=None, quiet=False):
     threads : int, optional
         CPU threads for torch; default ``min(4, os.cpu_count())``, or the
         ``OMP_NUM_THREADS`` environment variable when set.
-    preferred_device : str, optional
-        Passed to :func:`device`.
+    preferred : str or torch.device, optional
+        The device to use; see :func:`device` (same argument, same errors).
     quiet : bool
         If False, print one line saying what was chosen.
 
@@ -101,7 +101,7 @@ def setup(seed=0, threads=None, preferred_device=None, quiet=False):
         threads = int(env_threads) if env_threads.isdigit() and int(env_threads) > 0 else min(4, os.cpu_count() or 1)
     check_int("threads", threads, 1)
     torch.set_num_threads(threads)
-    chosen = device(preferred_device)
+    chosen = device(preferred)
     if not quiet:
         print(f"course_lib: seed={seed}, device={chosen}, torch threads={threads}")
     return chosen

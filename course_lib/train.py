@@ -18,7 +18,7 @@ class History:
     train_loss: list = field(default_factory=list)  # mean training loss per epoch
     val_loss: list = field(default_factory=list)  # mean validation loss per epoch (empty without val_data)
     seconds: list = field(default_factory=list)  # wall time at the end of each epoch
-    best_epoch: int = -1  # index of the epoch whose weights the model holds at the end
+    best_epoch: int = -1  # epoch whose weights the model holds at the end (-1: the initial weights)
     stop_reason: str = "epochs"  # one of STOP_REASONS
 
     @property
@@ -54,12 +54,14 @@ def evaluate(model, loss_fn, data, batch_size=512, device=None):
     was_training = model.training
     model.eval()
     total, count = 0.0, 0
-    for batch in _batches(tensors, batch_size, device):
-        size = len(batch[0]) if isinstance(batch, tuple) else len(batch)
-        total += float(loss_fn(model, batch)) * size
-        count += size
-    model.train(was_training)
-    return total / count
+    try:
+        for batch in _batches(tensors, batch_size, device):
+            size = len(batch[0]) if isinstance(batch, tuple) else len(batch)
+            total += loss_fn(model, batch) * size  # stays on the device: one sync at the end
+            count += size
+    finally:
+        model.train(was_training)
+    return float(total) / count
 
 
 def fit(model, loss_fn, train_data, val_data=None, *, epochs=100, batch_size=64, lr=1e-3,
@@ -103,6 +105,10 @@ def fit(model, loss_fn, train_data, val_data=None, *, epochs=100, batch_size=64,
     val_tensors = None if val_data is None else _as_tensors("val_data", val_data)
     check_int("epochs", epochs, 1)
     check_int("batch_size", batch_size, 1)
+    check_number("lr", lr, strict=True)
+    check_int("seed", seed, 0)
+    if optimizer is not None and not isinstance(optimizer, torch.optim.Optimizer):
+        raise TypeError(f"optimizer must be a torch.optim.Optimizer or None, got {type(optimizer).__name__}")
     if time_budget is not None:
         check_number("time_budget", time_budget, strict=True)
     if patience is not None:
@@ -114,6 +120,8 @@ def fit(model, loss_fn, train_data, val_data=None, *, epochs=100, batch_size=64,
     generator = torch.Generator().manual_seed(seed)
     history = History()
     best_loss, best_state = float("inf"), None
+    if patience is not None:
+        best_state = copy.deepcopy(model.state_dict())  # kept if the validation loss never improves
     start = time.perf_counter()
     bar = tqdm(range(epochs), desc="training", disable=not progress, leave=False)
     for epoch in bar:
@@ -125,28 +133,28 @@ def fit(model, loss_fn, train_data, val_data=None, *, epochs=100, batch_size=64,
             loss.backward()
             optimizer.step()
             size = len(batch[0]) if isinstance(batch, tuple) else len(batch)
-            total += loss.item() * size
+            total += loss.detach() * size  # stays on the device: no GPU sync per batch
             count += size
-        history.train_loss.append(total / count)
-        watched = history.train_loss[-1]
+        history.train_loss.append(float(total) / count)
+        postfix = {"loss": f"{history.train_loss[-1]:.3f}"}
         if val_tensors is not None:
-            watched = evaluate(model, loss_fn, val_tensors, device=device)
-            history.val_loss.append(watched)
+            history.val_loss.append(evaluate(model, loss_fn, val_tensors, device=device))
+            postfix["val"] = f"{history.val_loss[-1]:.3f}"
         history.seconds.append(time.perf_counter() - start)
-        bar.set_postfix(loss=f"{history.train_loss[-1]:.3f}", val=f"{watched:.3f}")
-        if watched < best_loss:
-            best_loss, history.best_epoch = watched, epoch
-            if patience is not None:
+        bar.set_postfix(postfix)
+        if patience is not None:
+            if history.val_loss[-1] < best_loss:
+                best_loss, history.best_epoch = history.val_loss[-1], epoch
                 best_state = copy.deepcopy(model.state_dict())
-        if patience is not None and epoch - history.best_epoch >= patience:
-            history.stop_reason = "early_stopping"
-            break
+            if epoch - history.best_epoch >= patience:
+                history.stop_reason = "early_stopping"
+                break
         if time_budget is not None and history.seconds[-1] >= time_budget:
             history.stop_reason = "time_budget"
             break
     bar.close()
-    if best_state is not None:
-        model.load_state_dict(best_state)
-    else:
+    if patience is None:
         history.best_epoch = history.epochs - 1
+    else:
+        model.load_state_dict(best_state)
     return history

@@ -76,3 +76,10 @@ def test_device_errors(monkeypatch):
 
 def test_available_devices_starts_with_cpu():
     assert runtime.available_devices()[0] == "cpu"
+
+
+def test_setup_names_its_device_argument(monkeypatch):
+    monkeypatch.delenv(runtime.DEVICE_ENV_VAR, raising=False)
+    with pytest.raises(ValueError, match=r"preferred must be one of .*got 'gpu'"):
+        runtime.setup(preferred="gpu", quiet=True)
+    assert runtime.setup(preferred="cpu", quiet=True) == torch.device("cpu")

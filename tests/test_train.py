@@ -82,6 +82,9 @@ def test_single_tensor_data_gives_a_tensor_batch():
     ({"time_budget": 0}, ValueError, "time_budget must be a finite number > 0, got 0"),
     ({"time_budget": -5.0}, ValueError, r"time_budget must be a finite number > 0, got -5\.0"),
     ({"patience": 3}, ValueError, "patience needs val_data"),
+    ({"lr": 0}, ValueError, "lr must be a finite number > 0, got 0"),
+    ({"seed": -1}, ValueError, "seed must be an int >= 0, got -1"),
+    ({"optimizer": "adam"}, TypeError, "optimizer must be a torch.optim.Optimizer or None, got str"),
 ])
 def test_fit_rejects_bad_settings(kwargs, error, message):
     with pytest.raises(error, match=message):
@@ -100,3 +103,25 @@ def test_fit_rejects_bad_data_and_callables():
         train.fit(model, "mse", _regression())
     with pytest.raises(TypeError, match="model must be a torch.nn.Module, got str"):
         train.fit("model", _mse, _regression())
+
+
+def test_evaluate_restores_the_mode_when_the_loss_fails():
+    model = torch.nn.Linear(3, 1).train()
+
+    def broken(m, batch):
+        raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError, match="boom"):
+        train.evaluate(model, broken, _regression())
+    assert model.training
+
+
+def test_early_stopping_keeps_the_initial_weights_if_nothing_improves():
+    torch.manual_seed(0)
+    model = torch.nn.Linear(3, 1)
+    initial = {k: v.clone() for k, v in model.state_dict().items()}
+    nan_loss = lambda m, batch: _mse(m, batch) * float("nan")  # noqa: E731
+    history = train.fit(model, nan_loss, _regression(), _regression(seed=1), epochs=10, patience=2, progress=False)
+    assert history.stop_reason == "early_stopping" and history.best_epoch == -1 and history.epochs == 2
+    for name, value in model.state_dict().items():
+        torch.testing.assert_close(value, initial[name])
