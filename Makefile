@@ -9,7 +9,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 ASSETS := web/.assets-installed
-TORCH_PIN := torch==2.13.0
+# The course machines resolve this pin to a local CPU wheel. Elsewhere, on Linux, PyPI's torch
+# brings CUDA packages: use e.g. TORCH_PIN="torch --index-url https://download.pytorch.org/whl/cpu".
+TORCH_PIN ?= torch==2.13.0
 # One BLAS thread per process: parallel notebooks and tests share 2 cores.
 export OMP_NUM_THREADS ?= 1
 # --all: re-execute every page, since a change in course_lib is invisible to Sphinx.
@@ -22,10 +24,17 @@ PYTEST_WORKERS ?= 2
 help:
 	@sed -n '1,/^[^#]/p' Makefile | grep '^#'
 
+# Install Debian packages, as root or with sudo, refreshing the package lists when needed.
+define apt_install
+{ SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); export DEBIAN_FRONTEND=noninteractive; \
+  $$SUDO apt-get install -y -q $(1) || { $$SUDO apt-get update -q && $$SUDO apt-get install -y -q $(1); }; }
+endef
+
 $(STAMP): requirements.txt pyproject.toml
+	@$(PYTHON) -c "import ensurepip" 2>/dev/null || $(call apt_install,python3-venv)  # Debian splits venv out
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	# torch first, pinned: a CPU wheel here; unpinned it pulls GBs of CUDA packages
+	# torch first, pinned (see TORCH_PIN): unpinned it pulls GBs of CUDA packages
 	$(BIN)/python -m pip install --quiet $(TORCH_PIN)
 	$(BIN)/python -m pip install --quiet -r requirements.txt -e .
 	touch $@
@@ -46,9 +55,7 @@ assets: $(ASSETS)
 
 # Headless Chromium for the site test (Debian's package; Playwright's download does not work offline).
 browser:
-	@command -v chromium >/dev/null || { \
-	  if [ "$$(id -u)" = 0 ]; then apt-get install -y -q chromium || { apt-get update -q && apt-get install -y -q chromium; }; \
-	  else sudo apt-get install -y -q chromium; fi; }
+	@command -v chromium >/dev/null || $(call apt_install,chromium)
 
 book: $(STAMP) $(ASSETS)
 	COURSE_STATIC_WIDGETS=1 TQDM_DISABLE=1 $(BIN)/jupyter-book build . $(JB_FLAGS)
@@ -91,7 +98,8 @@ serve:
 	$(BIN)/python -m http.server --directory _build/html --bind 127.0.0.1 8000
 
 benchmarks: $(STAMP)
-	for script in benchmarks/*.py; do $(BIN)/python $$script; done
+	status=0; for script in benchmarks/*.py; do $(BIN)/python $$script || status=1; done; exit $$status
 
 clean:
 	rm -rf _build _build_instructor web/static .pytest_cache
+	rm -f $(ASSETS)

@@ -1,12 +1,12 @@
 """Static checks on the committed notebooks (nbval executes them separately)."""
 import json
 import re
-from pathlib import Path
 
 import pytest
 import yaml
 
-ROOT = Path(__file__).resolve().parents[1]
+from .book import ROOT, toc_files
+
 CHAPTERS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 EXERCISES = sorted((ROOT / "exercises").glob("*/*.ipynb"))
 ALL_NOTEBOOKS = CHAPTERS + EXERCISES
@@ -92,18 +92,8 @@ def test_display_math_has_a_blank_line_before(path):
                     opening = False  # one-line $$ ... $$
 
 
-def _toc_files(node):
-    if isinstance(node, dict):
-        found = [node["file"]] if "file" in node else []
-        return found + [f for value in node.values() for f in _toc_files(value)]
-    if isinstance(node, list):
-        return [f for item in node for f in _toc_files(item)]
-    return []
-
-
 def test_table_of_contents_matches_the_files():
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-    listed = set(_toc_files(toc)) | {toc["root"]}
+    listed = set(toc_files())
     for entry in listed:
         assert list(ROOT.glob(entry + ".*")), f"_toc.yml lists {entry}, which does not exist"
     for path in CHAPTERS + sorted((ROOT / "exercises" / "student").glob("*.ipynb")):

@@ -1,4 +1,8 @@
-"""Fixtures for tests of the built website: a local HTTP server and headless Chromium."""
+"""Fixtures for the browser tests: the built website on a local HTTP server, headless Chromium.
+
+Missing pieces skip these tests when run by hand, and fail them under
+``COURSE_REQUIRE_SITE=1`` (``make test``), so CI cannot pass by skipping.
+"""
 import functools
 import http.server
 import os
@@ -8,19 +12,24 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from ..book import ROOT
+
 SITE = Path(os.environ.get("COURSE_SITE_DIR", ROOT / "_build" / "html"))
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                   "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 
+def missing(message):
+    """Skip, or fail under COURSE_REQUIRE_SITE=1."""
+    if os.environ.get("COURSE_REQUIRE_SITE") == "1":
+        pytest.fail(message)
+    pytest.skip(message)
+
+
 def require_site():
-    """Skip when no site was built, unless COURSE_REQUIRE_SITE=1 (make test) makes that a failure."""
+    """The built site's folder; see :func:`missing` when there is none."""
     if not (SITE / "index.html").is_file():
-        message = f"no built site at {SITE}: run 'make book' first"
-        if os.environ.get("COURSE_REQUIRE_SITE") == "1":
-            pytest.fail(message)
-        pytest.skip(message)
+        missing(f"no built site at {SITE}: run 'make book' first")
     return SITE
 
 
@@ -46,14 +55,14 @@ class QuietHandler(http.server.SimpleHTTPRequestHandler):
 
 @pytest.fixture(scope="session")
 def browser():
-    playwright_api = pytest.importorskip("playwright.sync_api")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        missing("the playwright package is not installed (requirements.txt has it)")
     executable = shutil.which("chromium") or shutil.which("chromium-browser")
     if executable is None:
-        message = "Debian's chromium is not installed (make browser installs it)"
-        if os.environ.get("COURSE_REQUIRE_SITE") == "1":
-            pytest.fail(message)
-        pytest.skip(message)
-    with playwright_api.sync_playwright() as playwright:
+        missing("Debian's chromium is not installed (make browser installs it)")
+    with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
         yield chromium
         chromium.close()

@@ -1,6 +1,7 @@
 """The live widgets work in a real JupyterLab: a slider change and the resample
 button redraw the sampler's image in the browser (tests/test_widgets.py checks
 the pixels; this checks the front end is wired up)."""
+import os
 import socket
 import subprocess
 import sys
@@ -9,8 +10,6 @@ import urllib.request
 
 import nbformat
 import pytest
-
-expect = pytest.importorskip("playwright.sync_api").expect
 
 SAMPLER_CELL = """\
 import torch
@@ -32,28 +31,37 @@ def lab_url(tmp_path_factory):
     notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nbformat.write(notebook, folder / "sampler.ipynb")
     port = _free_port()
+    # Settings and workspaces in a scratch folder: the user's own JupyterLab set-up must not matter.
+    env = dict(os.environ, JUPYTER_CONFIG_DIR=str(folder / "config"),
+               JUPYTERLAB_SETTINGS_DIR=str(folder / "settings"), JUPYTERLAB_WORKSPACES_DIR=str(folder / "workspaces"))
+    log = open(folder / "lab.log", "w+")
     server = subprocess.Popen(
         [sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root", "--ip=127.0.0.1", f"--port={port}",
          "--IdentityProvider.token=", "--ServerApp.password=", "--LabApp.news_url=",
          f"--ServerApp.root_dir={folder}"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        stdout=log, stderr=subprocess.STDOUT, env=env)
     url = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(120):
+        deadline = time.monotonic() + 60
+        while True:
+            if server.poll() is not None or time.monotonic() > deadline:
+                log.seek(0)
+                pytest.fail(f"JupyterLab did not start (exit code {server.poll()}); its log:\n{log.read()[-3000:]}")
             try:
                 urllib.request.urlopen(f"{url}/api/status", timeout=1)
                 break
             except OSError:
                 time.sleep(0.5)
-        else:
-            pytest.fail("JupyterLab did not start within 60 s")
         yield url
     finally:
         server.terminate()
         server.wait(timeout=30)
+        log.close()
 
 
 def test_sampler_redraws_live_in_jupyterlab(browser, lab_url):
+    from playwright.sync_api import expect  # the browser fixture has checked that playwright is there
+
     page = browser.new_page(viewport={"width": 1200, "height": 900})
     try:
         page.goto(f"{lab_url}/lab/tree/sampler.ipynb")

@@ -16,7 +16,8 @@ import pytest
 from course_lib.exercises.authoring import (BEGIN_HIDDEN, BEGIN_SOLUTION, END_HIDDEN, END_SOLUTION,
                                             SOLUTION_ONLY_TAG, region_lines)
 
-from .conftest import ROOT, require_site
+from ..book import ROOT
+from .conftest import require_site
 
 MIN_LENGTH = 12  # shorter lines ("return x", "else:") are too common to mean a leak
 SKIPPED_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".svg", ".woff", ".woff2", ".ttf", ".eot", ".ico",

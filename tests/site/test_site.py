@@ -3,30 +3,10 @@ and no request leaves 127.0.0.1."""
 from urllib.parse import urlparse
 
 import pytest
-import yaml
 
-from .conftest import ROOT
+from ..book import toc_files
 
-
-def _pages():
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-    files = [toc["root"]]
-
-    def walk(node):
-        if isinstance(node, dict):
-            if "file" in node:
-                files.append(node["file"])
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk(toc.get("parts", toc.get("chapters", [])))
-    return files
-
-
-PAGES = _pages()
+PAGES = toc_files()
 CHAPTERS = [p for p in PAGES if p.startswith("notebooks/")]
 
 
