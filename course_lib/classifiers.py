@@ -107,8 +107,10 @@ class GaussianClassifier:
         """
         X = _as_features(X)
         y = _as_labels(y, len(X), device=X.device)
-        self.classes_, index, counts = torch.unique(y, return_inverse=True, return_counts=True)
-        num_classes, num_features = len(self.classes_), X.shape[1]
+        if hasattr(self, "classes_"):
+            del self.classes_  # not fitted until the factorisation below succeeds
+        classes, index, counts = torch.unique(y, return_inverse=True, return_counts=True)
+        num_classes, num_features = len(classes), X.shape[1]
         self.priors_ = counts.to(X) / len(X)  # (C,)
         onehot = torch.nn.functional.one_hot(index, num_classes).to(X)  # (N, C)
         self.means_ = onehot.T @ X / counts.to(X)[:, None]  # (C, D)
@@ -124,15 +126,16 @@ class GaussianClassifier:
                 covariances = torch.diag_embed(torch.diagonal(covariances, dim1=1, dim2=2))
         eye = torch.eye(num_features, dtype=X.dtype, device=X.device)
         self.covariances_ = covariances + self.reg_covar * eye  # (C, D, D)
-        self._cholesky(slice(None))  # fail now, not at predict time, if a covariance is singular
+        # factorised once: complete rows and sampling reuse them; fails now, not at predict time, if singular
+        self._factors = self._cholesky(self.covariances_, classes)  # (C, D, D), Sigma_c = L_c L_c^T
+        self.classes_ = classes  # (C,), set last: it marks the model as fitted
         return self
 
-    def _cholesky(self, observed):
-        """Cholesky factors of the covariances restricted to the ``observed`` features."""
-        covariances = self.covariances_[:, observed][:, :, observed]  # (C, d, d)
+    def _cholesky(self, covariances, classes):
+        """Cholesky factors L of ``covariances`` (C, d, d), with a clear error naming singular ``classes``."""
         factors, info = torch.linalg.cholesky_ex(covariances)
         if (info > 0).any():
-            bad = self.classes_[info > 0].tolist()
+            bad = classes[info > 0].tolist()
             raise ValueError(f"the covariance of class(es) {bad} is singular (reg_covar={self.reg_covar}); "
                              "use a larger reg_covar, e.g. 1e-3 times the feature variance")
         return factors
@@ -146,6 +149,8 @@ class GaussianClassifier:
         """
         X = _fitted_input(self, X, allow_nan=True)
         missing = torch.isnan(X)  # (N, D)
+        if not bool(missing.any()):  # complete data: the factors from fit
+            return self._log_joint_observed(X, self.means_, self._factors)
         patterns, pattern_of_row = torch.unique(missing, dim=0, return_inverse=True)
         log_joint = torch.empty(len(X), len(self.classes_), dtype=X.dtype, device=X.device)
         for p, pattern in enumerate(patterns):  # one Cholesky per missingness pattern
@@ -154,16 +159,22 @@ class GaussianClassifier:
             if len(observed) == 0:  # nothing observed: p(y=c) is all we know
                 log_joint[rows] = self.priors_.log()
                 continue
-            factors = self._cholesky(observed)  # (C, d, d)
-            x = X[rows][:, observed]  # (n, d)
-            diff = x.T[None] - self.means_[:, observed, None]  # (C, d, n)
-            # Mahalanobis distance via L z = x - mu, so z^T z = (x - mu)^T Sigma^-1 (x - mu)
-            z = torch.linalg.solve_triangular(factors, diff, upper=False)  # (C, d, n)
-            mahalanobis = z.square().sum(1)  # (C, n)
-            log_det = 2 * torch.diagonal(factors, dim1=1, dim2=2).log().sum(1)  # (C,)
-            log_density = -0.5 * (len(observed) * math.log(2 * math.pi) + log_det[:, None] + mahalanobis)
-            log_joint[rows] = (log_density + self.priors_.log()[:, None]).T
+            if len(observed) == X.shape[1]:
+                factors = self._factors
+            else:
+                factors = self._cholesky(self.covariances_[:, observed][:, :, observed], self.classes_)  # (C, d, d)
+            log_joint[rows] = self._log_joint_observed(X[rows][:, observed], self.means_[:, observed], factors)
         return log_joint
+
+    def _log_joint_observed(self, x, means, factors):
+        """``log p(x, y=c)`` for complete rows ``x`` (n, d), given means (C, d) and Cholesky factors (C, d, d)."""
+        diff = x.T[None] - means[:, :, None]  # (C, d, n)
+        # Mahalanobis distance via L z = x - mu, so z^T z = (x - mu)^T Sigma^-1 (x - mu)
+        z = torch.linalg.solve_triangular(factors, diff, upper=False)  # (C, d, n)
+        mahalanobis = z.square().sum(1)  # (C, n)
+        log_det = 2 * torch.diagonal(factors, dim1=1, dim2=2).log().sum(1)  # (C,)
+        log_density = -0.5 * (x.shape[1] * math.log(2 * math.pi) + log_det[:, None] + mahalanobis)
+        return (log_density + self.priors_.log()[:, None]).T  # (n, C)
 
     def log_prob(self, X):
         """Log marginal density ``log p(x) = log sum_c p(x, y=c)`` in nats, shape (N,)."""
@@ -196,6 +207,8 @@ class GaussianClassifier:
         """
         _check_fitted(self)
         check_int("n", n, 1)
+        if generator is not None and not isinstance(generator, torch.Generator):
+            raise TypeError(f"generator must be a torch.Generator or None, got {type(generator).__name__}")
         device = self.means_.device if generator is None else generator.device
         if labels is None:
             index = torch.multinomial(self.priors_.to(device), int(n), replacement=True, generator=generator)
@@ -208,8 +221,8 @@ class GaussianClassifier:
             index = torch.searchsorted(self.classes_, labels).to(device)
         noise = torch.randn(int(n), self.means_.shape[1], dtype=torch.float64, device=device, generator=generator)
         index, noise = index.to(self.means_.device), noise.to(self.means_.device)
-        factors = self._cholesky(slice(None))  # Sigma = L L^T, so mu + L eps ~ N(mu, Sigma)
-        X = self.means_[index] + torch.einsum("nde,ne->nd", factors[index], noise)
+        # Sigma = L L^T, so mu + L eps ~ N(mu, Sigma), with L from fit
+        X = self.means_[index] + torch.einsum("nde,ne->nd", self._factors[index], noise)
         return X, self.classes_[index]
 
 

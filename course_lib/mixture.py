@@ -109,18 +109,22 @@ def m_step(x, resp, reg_covar, covariance_type):
     """
     nk = resp.sum(0) + 10 * torch.finfo(resp.dtype).eps  # (K,), kept away from 0 as scikit-learn does
     means = resp.T @ x / nk.unsqueeze(1)  # (K, d)
+    # sum_n r_nk (x_n - mu_k)^2 = sum_n r_nk (x_n - c)^2 - N_k (mu_k - c)^2 for any c (outer products
+    # for "full"); c is the data mean, as far from zero the subtraction would cancel every digit
+    centre = x.mean(0)
+    xc, mc = x - centre, means - centre  # (N, d), (K, d)
     if covariance_type == "full":
-        # sum_n r_nk (x_n - mu_k)(x_n - mu_k)^T = sum_n r_nk x_n x_n^T - N_k mu_k mu_k^T, with x
-        # centred on the data mean first so that the subtraction loses no precision
-        centre = x.mean(0)
-        xc, mc = x - centre, means - centre  # (N, d), (K, d)
         second = (resp.T.unsqueeze(-1) * xc).mT @ xc / nk.view(-1, 1, 1)  # (K, d, d)
         covariances = second - mc.unsqueeze(2) * mc.unsqueeze(1)
-        covariances.diagonal(dim1=-2, dim2=-1).add_(reg_covar)
+        variances, second = covariances.diagonal(dim1=-2, dim2=-1), second.diagonal(dim1=-2, dim2=-1)  # views
     else:  # diagonal variances; spherical averages them over dimensions
-        covariances = resp.T @ x.square() / nk.unsqueeze(1) - means.square() + reg_covar  # (K, d)
-        if covariance_type == "spherical":
-            covariances = covariances.mean(1)
+        second = resp.T @ xc.square() / nk.unsqueeze(1)  # (K, d)
+        covariances = variances = second - mc.square()
+    # a variance within the rounding error of the subtraction is zero (a collapsed component),
+    # not noise of either sign that would let a collapse pass unnoticed
+    variances.masked_fill_(variances <= 16 * torch.finfo(x.dtype).eps * second, 0.0).add_(reg_covar)
+    if covariance_type == "spherical":
+        covariances = covariances.mean(1)
     return nk / nk.sum(), means, covariances
 
 
@@ -289,11 +293,14 @@ class GaussianMixture:
             raise ValueError(f"{name} must have shape {tuple(shape)}, got {tuple(value.shape)}")
         return value
 
-    def _initialize(self, x, generator):
-        """Initial (weights, means, precision Cholesky factors), as scikit-learn builds them."""
+    def _initialize(self, x, generator, centre):
+        """Initial (weights, means, covariances, precision Cholesky factors), as scikit-learn builds them.
+
+        ``x`` is the data minus ``centre`` (shape (d,)); the means returned are relative to it too.
+        """
         n, d, k, kind = *x.shape, self.n_components, self.covariance_type
         inits = (self.weights_init, self.means_init, self.precisions_init)
-        params = [None, None, None]
+        params = [None, None, None, None]
         if any(v is None for v in inits):
             if self.init_params in ("kmeans", "k-means++"):
                 resp = torch.zeros(n, k, dtype=x.dtype, device=x.device)
@@ -307,15 +314,15 @@ class GaussianMixture:
             else:
                 resp = torch.zeros(n, k, dtype=x.dtype, device=x.device)
                 resp[torch.randperm(n, generator=generator, device=generator.device)[:k], torch.arange(k)] = 1
-            params = list(m_step(x, resp, self.reg_covar, kind))
-            params[2] = precision_cholesky(params[2], kind)
+            params[:3] = m_step(x, resp, self.reg_covar, kind)
+            params[3] = precision_cholesky(params[2], kind)
         if self.weights_init is not None:
             weights = self._user_init("weights_init", self.weights_init, (k,), x.device)
             if bool((weights < 0).any()) or abs(float(weights.sum()) - 1) > 1e-6:
                 raise ValueError(f"weights_init must be non-negative and sum to 1, got sum {float(weights.sum())}")
             params[0] = weights
         if self.means_init is not None:
-            params[1] = self._user_init("means_init", self.means_init, (k, d), x.device)
+            params[1] = self._user_init("means_init", self.means_init, (k, d), x.device) - centre
         if self.precisions_init is not None:
             shape = {"full": (k, d, d), "diag": (k, d), "spherical": (k,)}[kind]
             prec = self._user_init("precisions_init", self.precisions_init, shape, x.device)
@@ -323,12 +330,23 @@ class GaussianMixture:
                 chol, info = torch.linalg.cholesky_ex(prec.flip(-2, -1))
                 if bool(info.any()) or not torch.allclose(prec, prec.mT):
                     raise ValueError("precisions_init must hold symmetric positive-definite matrices")
-                params[2] = chol.flip(-2, -1)
+                params[3] = chol.flip(-2, -1)
             else:
                 if bool((prec <= 0).any()):
                     raise ValueError(f"precisions_init must be positive for covariance_type={kind!r}")
-                params[2] = prec.sqrt()
+                params[3] = prec.sqrt()
+            params[2] = covariances_from_precision_cholesky(params[3], kind)  # the only inversion
         return params
+
+    def _centred(self, X):
+        """Data as a tensor (see ``_tensor``) minus its mean, the mean, and whether it was NumPy.
+
+        EM runs on centred data: densities do not change under a shift, and far from zero
+        (1e3 +- 0.01 in float32, say) the squares in the E- and M-steps would cancel every digit.
+        """
+        x, is_numpy = self._tensor(X)
+        centre = x.mean(0)  # (d,)
+        return x - centre, centre, is_numpy
 
     def fit(self, X):
         """Fit with EM, ``n_init`` times, keeping the run with the best final lower bound.
@@ -347,15 +365,15 @@ class GaussianMixture:
         """
         self._check_parameters()
         self._state = None
-        x, self._fit_numpy = self._tensor(X)
+        x, centre, self._fit_numpy = self._centred(X)
         if x.shape[0] < self.n_components:
             raise ValueError(f"n_components must be <= the number of samples, got n_components="
                              f"{self.n_components} for X with {x.shape[0]} samples")
         generator = self._generator(x.device)
         kind, best = self.covariance_type, None
         for _ in range(self.n_init):
-            weights, means, prec_chol = self._initialize(x, generator)
-            covariances, lower_bound, bounds, converged, n_iter = None, -math.inf, [], False, 0
+            weights, means, covariances, prec_chol = self._initialize(x, generator, centre)
+            lower_bound, bounds, converged, n_iter = -math.inf, [], False, 0
             for n_iter in range(1, self.max_iter + 1):
                 previous = lower_bound
                 log_px, log_resp = e_step(x, weights, means, prec_chol, kind)
@@ -369,14 +387,13 @@ class GaussianMixture:
             if best is None or lower_bound > best[0]:
                 best = (lower_bound, weights, means, covariances, prec_chol, n_iter, converged, bounds)
         self.lower_bound_, weights, means, covariances, prec_chol, self.n_iter_, self.converged_, self.lower_bounds_ = best
-        if covariances is None:  # max_iter == 0: covariances from the initial precisions
-            covariances = covariances_from_precision_cholesky(prec_chol, kind)
         if self.max_iter > 0 and not self.converged_:
             change = abs(best[7][-1] - best[7][-2]) if len(best[7]) > 1 else math.inf
             warnings.warn(f"EM did not converge: after max_iter={self.max_iter} iterations the mean log-likelihood "
                           f"still changed by {change:.3g} >= tol={self.tol}. Increase max_iter or tol, try other "
                           "initial parameters, or check for degenerate data.", ConvergenceWarning, stacklevel=2)
-        self._state = {"weights": weights, "means": means, "covariances": covariances, "prec_chol": prec_chol}
+        self._state = {"weights": weights, "means": means + centre, "covariances": covariances,
+                       "prec_chol": prec_chol, "centre": centre, "centred_means": means}
         return self
 
     def _fitted(self, method):
@@ -393,7 +410,8 @@ class GaussianMixture:
 
     def _e_step(self, X, method):
         x, is_numpy, s = self._fitted_tensor(X, method)
-        return (*e_step(x, s["weights"], s["means"], s["prec_chol"], self.covariance_type), is_numpy)
+        x = x - s["centre"]  # the frame EM ran in, so that float32 keeps its digits
+        return (*e_step(x, s["weights"], s["centred_means"], s["prec_chol"], self.covariance_type), is_numpy)
 
     def score_samples(self, X):
         """Log density log p(x_n) of each row (3.1), in nats; shape (N,)."""
@@ -436,16 +454,20 @@ class GaussianMixture:
         check_int("n", n, 1)
         if generator is not None and not isinstance(generator, torch.Generator):
             raise TypeError(f"generator must be a torch.Generator or None, got {type(generator).__name__}")
-        means, cov = state["means"], state["covariances"]
+        means = state["means"]
+        if "scale" not in state:  # factorise once, on the first call: mu_z + scale_z eps ~ N(mu_z, Sigma_z)
+            cov = state["covariances"]
+            state["scale"] = torch.linalg.cholesky(cov) if self.covariance_type == "full" else cov.sqrt()
+        scale = state["scale"]  # (K, d, d) lower triangular L with Sigma = L L^T, or (K, d) / (K,) std devs
         if generator is None:
             generator = self._generator("cpu")
         labels = torch.multinomial(state["weights"].to(generator.device), n, True, generator=generator)
         noise = torch.randn(n, means.shape[1], generator=generator, device=generator.device, dtype=means.dtype)
         labels, noise = labels.to(means.device), noise.to(means.device)  # (n,), (n, d)
         if self.covariance_type == "full":
-            scaled = (torch.linalg.cholesky(cov)[labels] @ noise.unsqueeze(-1)).squeeze(-1)  # L_z eps
+            scaled = (scale[labels] @ noise.unsqueeze(-1)).squeeze(-1)  # L_z eps
         else:
-            scaled = noise * (cov[labels] if self.covariance_type == "diag" else cov[labels].unsqueeze(1)).sqrt()
+            scaled = noise * (scale[labels] if self.covariance_type == "diag" else scale[labels].unsqueeze(1))
         return self._output(means[labels] + scaled, self._fit_numpy), self._output(labels, self._fit_numpy)
 
     def _n_parameters(self):
@@ -487,13 +509,12 @@ def em_history(model, X, n_steps):
         raise TypeError(f"model must be a GaussianMixture, got {type(model).__name__}")
     check_int("n_steps", n_steps, 0)
     model._check_parameters()
-    x, kind = model._tensor(X)[0], model.covariance_type
-    weights, means, prec_chol = model._initialize(x, model._generator(x.device))
+    (x, centre, _), kind = model._centred(X), model.covariance_type
+    weights, means, covariances, prec_chol = model._initialize(x, model._generator(x.device), centre)
     history = []
     for step in range(n_steps + 1):
         log_px, log_resp = e_step(x, weights, means, prec_chol, kind)
-        state = {"weights": weights, "means": means, "resp": _exp(log_resp),
-                 "covariances": covariances_from_precision_cholesky(prec_chol, kind)}
+        state = {"weights": weights, "means": means + centre, "resp": _exp(log_resp), "covariances": covariances}
         history.append({"step": step, "log_likelihood": float(log_px.mean()),
                         **{name: value.detach().cpu().double() for name, value in state.items()}})
         if step < n_steps:

@@ -144,6 +144,41 @@ def test_seeded_sample_is_repeatable(blobs):
     assert not torch.equal(first[0], third[0])
 
 
+@pytest.mark.parametrize("covariance_type", ["full", "diag", "shared"])
+def test_complete_rows_agree_with_and_without_missing_rows(blobs, covariance_type):
+    x, y = blobs
+    model = GaussianClassifier(covariance_type).fit(x, y)
+    test_x = make_blobs(n=20, seed=6)[0]
+    holey = test_x.copy()
+    holey[::2, 0] = np.nan  # even rows lose a feature; odd rows stay complete
+    complete = model.log_joint(test_x)  # the fast path: factors from fit
+    torch.testing.assert_close(model.log_joint(holey)[1::2], complete[1::2], rtol=1e-12, atol=1e-12)
+    factors = torch.linalg.cholesky(model.covariances_)  # fit's factors, as sample uses them
+    generator = torch.Generator().manual_seed(3)  # the draws sample makes, in its order
+    index = torch.multinomial(model.priors_, 5, replacement=True, generator=generator)
+    noise = torch.randn(5, 4, dtype=torch.float64, generator=generator)
+    samples, labels = model.sample(5, generator=torch.Generator().manual_seed(3))
+    torch.testing.assert_close(labels, model.classes_[index], rtol=0, atol=0)
+    torch.testing.assert_close(samples, model.means_[index] + torch.einsum("nde,ne->nd", factors[index], noise))
+
+
+def test_sample_rejects_a_generator_that_is_not_a_torch_generator(blobs):
+    model = GaussianClassifier().fit(*blobs)
+    with pytest.raises(TypeError, match=r"^generator must be a torch.Generator or None, got int$"):
+        model.sample(3, generator=0)
+    with pytest.raises(TypeError, match=r"^generator must be a torch.Generator or None, got RandomState$"):
+        model.sample(3, generator=np.random.RandomState(0))
+
+
+def test_failed_refit_leaves_the_model_unfitted(blobs):
+    x, y = blobs
+    model = GaussianClassifier(reg_covar=0).fit(x, y)
+    with pytest.raises(ValueError, match=r"is singular"):
+        model.fit(np.c_[x, np.ones(len(x))], y)
+    with pytest.raises(NotFittedError, match=r"not fitted yet"):
+        model.predict(x)
+
+
 @pytest.mark.parametrize("C", [0.1, 1.0])
 def test_logistic_regression_matches_sklearn(blobs, C):
     x, y = blobs

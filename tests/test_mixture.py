@@ -257,6 +257,40 @@ def test_collapsed_component_suggests_remedies(covariance_type):
         GaussianMixture(2, covariance_type=covariance_type, reg_covar=0.0, random_state=0).fit(x)
 
 
+@pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
+def test_float32_data_far_from_zero(covariance_type):
+    # 1e3 +- 0.01: uncentred, sum r x^2 / N_k - mu^2 cancels every float32 digit and the variances collapse
+    x = (1e3 + 0.01 * np.random.default_rng(0).normal(size=(500, 2))).astype(np.float32)
+    kwargs = dict(n_components=2, covariance_type=covariance_type, random_state=0)
+    single = GaussianMixture(**kwargs, dtype=torch.float32).fit(torch.as_tensor(x))
+    double = GaussianMixture(**kwargs).fit(x.astype(np.float64))
+    assert single.converged_
+    np.testing.assert_allclose(single.score(torch.as_tensor(x)), double.score(x), rtol=1e-5)
+    assert np.all(single.covariances_.numpy() > 0)
+
+
+@pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
+def test_max_iter_zero_keeps_the_initial_covariances_and_samples_from_them(covariance_type):
+    x, _ = blobs(n=100, d=2, k=2, seed=11)
+    params = inits(x, 2, covariance_type, seed=0)
+    precisions = {"full": np.array([[[2.0, 0.5], [0.5, 1.0]], [[1.0, 0.0], [0.0, 4.0]]]),
+                  "diag": np.array([[2.0, 1.0], [1.0, 4.0]]), "spherical": np.array([2.0, 4.0])}[covariance_type]
+    model = GaussianMixture(2, covariance_type=covariance_type, max_iter=0,
+                            **{**params, "precisions_init": precisions}).fit(x)
+    expected = np.linalg.inv(precisions) if covariance_type == "full" else 1 / precisions
+    np.testing.assert_allclose(model.covariances_, expected, rtol=1e-12)
+    np.testing.assert_allclose(model.means_, params["means_init"], rtol=1e-12)
+    first = model.sample(5, generator=torch.Generator().manual_seed(0))  # factorises the covariances
+    again = model.sample(5, generator=torch.Generator().manual_seed(0))  # reuses the factors
+    np.testing.assert_array_equal(first[0], again[0])
+
+
+def test_sample_rejects_a_generator_that_is_not_a_torch_generator():
+    model = GaussianMixture(2, random_state=0).fit(blobs(n=50, d=2, k=2)[0])
+    with pytest.raises(TypeError, match=r"^generator must be a torch.Generator or None, got int$"):
+        model.sample(3, generator=0)
+
+
 def test_bad_initial_parameters():
     x, _ = blobs(n=50, d=2, k=2)
     with pytest.raises(ValueError, match=r"means_init must have shape \(2, 2\), got \(3, 2\)"):

@@ -62,3 +62,16 @@ def test_bad_iteration_and_empty_history(em_run):
         widgets.draw_em_state(Figure(), x, history, 7)
     with pytest.raises(ValueError, match=r"history must hold at least one EM state"):
         widgets.em_stepper(x, [])
+
+
+@pytest.mark.parametrize("iteration, error, match", [
+    (2.0, TypeError, r"iteration must be an int, got float 2\.0"),
+    (True, TypeError, r"iteration must be an int, got bool True"),
+    ("3", TypeError, r"iteration must be an int, got str '3'"),
+    (-1, ValueError, r"iteration must be an int >= 0, got -1"),
+    (np.int64(7), ValueError, r"iteration must be an int in \[0, 6\], got 7"),
+])
+def test_iteration_of_the_wrong_type_or_out_of_range(em_run, iteration, error, match):
+    x, history = em_run
+    with pytest.raises(error, match=match):
+        widgets.draw_em_state(Figure(), x, history, iteration)

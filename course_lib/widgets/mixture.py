@@ -1,4 +1,5 @@
 """Chapter 3: EM stepper for a Gaussian mixture, live and as a static animation."""
+from .._checks import check_int
 from .core import animation, live, show
 
 
@@ -20,8 +21,9 @@ def draw_em_state(fig, x, history, iteration):
 
     from ..plotting import _numpy, covariance_ellipses
 
-    if isinstance(iteration, bool) or not isinstance(iteration, (int, np.integer)) or not 0 <= iteration < len(history):
-        raise ValueError(f"iteration must be an int in [0, {len(history) - 1}], got {iteration!r}")
+    check_int("iteration", iteration, 0)  # TypeError for a float or bool, ValueError below 0
+    if iteration >= len(history):
+        raise ValueError(f"iteration must be an int in [0, {len(history) - 1}], got {iteration}")
     x, state = _numpy(x), history[iteration]
     k = len(state["weights"])
     palette = np.array([to_rgb(f"C{i % 10}") for i in range(k)])  # (K, 3)
