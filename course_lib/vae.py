@@ -91,7 +91,8 @@ class VAEConfig:
         for name in ("data_dim", "num_levels", "latent_dim", "hidden_dim", "num_hidden"):
             check_int(name, getattr(self, name), 1)
             object.__setattr__(self, name, int(getattr(self, name)))  # numpy ints too: checkpoints load weights_only
-        if isinstance(self.dropout, bool) or not isinstance(self.dropout, (int, float)) or not 0 <= self.dropout < 1:
+        check_number("dropout", self.dropout)
+        if not self.dropout < 1:
             raise ValueError(f"dropout must be a number in [0, 1), got {self.dropout!r}")
         check_number("beta", self.beta)
 
@@ -133,9 +134,11 @@ def _in_eval_mode(method):
 class VAE(nn.Module):
     """Variational autoencoder with a Gaussian encoder and a categorical pixel decoder.
 
-    ``elbo`` follows the module's mode (dropout on while training);
-    ``log_prob``, ``sample``, ``reconstruct`` and ``interpolate`` always run in
-    eval mode without gradients.
+    ``encode``, ``decode``, ``elbo`` and ``elbo_terms`` follow the module's mode
+    (dropout on while training); ``log_prob``, ``sample``, ``encode_mean``,
+    ``decode_mean``, ``reconstruct`` and ``interpolate`` always run in eval mode
+    without gradients and leave the mode as they found it. Inputs on another
+    device or in another float dtype are moved to the model's.
 
     Parameters
     ----------
@@ -156,8 +159,30 @@ class VAE(nn.Module):
     def device(self):
         return next(self.parameters()).device
 
+    @property
+    def dtype(self):
+        """The parameters' floating-point dtype (inputs are cast to it)."""
+        return next(self.parameters()).dtype
+
     def check_x(self, x, argument="x"):
-        """Raise unless ``x`` is a float tensor (N, data_dim) of integer levels 0..num_levels-1."""
+        """Validate images and return them on the model's device and dtype.
+
+        Parameters
+        ----------
+        x : torch.Tensor, shape (N, data_dim), floating point
+            Integer grey levels 0..num_levels-1, on any device.
+
+        Returns
+        -------
+        torch.Tensor, shape (N, data_dim), on ``self.device`` with ``self.dtype``
+
+        Raises
+        ------
+        TypeError
+            If ``x`` is not a floating-point tensor.
+        ValueError
+            If its shape is wrong or it holds values other than the integer levels.
+        """
         d, top = self.config.data_dim, self.config.num_levels - 1
         if not isinstance(x, torch.Tensor):
             raise TypeError(f"{argument} must be a torch.Tensor of shape (N, {d}), got {type(x).__name__}")
@@ -165,9 +190,21 @@ class VAE(nn.Module):
             raise ValueError(f"{argument} must have shape (N, {d}), got {tuple(x.shape)}")
         if not x.is_floating_point():
             raise TypeError(f"{argument} must be a floating-point tensor, got {x.dtype}")
-        if ((x < 0) | (x > top) | (x != x.round())).any():
+        if (x != x.round().clamp(0, top)).any():  # outside 0..top, fractional or NaN: one comparison
             raise ValueError(f"{argument} must hold the integer levels 0..{top}, "
                              f"got values in [{x.min().item():g}, {x.max().item():g}]")
+        return x.to(device=self.device, dtype=self.dtype)
+
+    def _check_z(self, z):
+        """Validate latent points (..., latent_dim) and return them on the model's device and dtype."""
+        d = self.config.latent_dim
+        if not isinstance(z, torch.Tensor):
+            raise TypeError(f"z must be a torch.Tensor of shape (..., {d}), got {type(z).__name__}")
+        if z.shape[-1:] != (d,):
+            raise ValueError(f"z must be a tensor of shape (..., {d}), got {tuple(z.shape)}")
+        return z.to(device=self.device, dtype=self.dtype)
+
+    # Unchecked internals: the public methods validate once, then call these.
 
     def _encode_params(self, x):
         h = self.encoder(x / (self.config.num_levels - 1))  # levels scaled to [0, 1]
@@ -179,33 +216,51 @@ class VAE(nn.Module):
 
         Returns an ``Independent(Normal)`` with batch_shape (N,), event_shape (latent_dim,).
         """
-        self.check_x(x)
+        return self._encode(self.check_x(x))
+
+    def _encode(self, x):
         mu, logvar = self._encode_params(x)
         return Independent(Normal(mu, (0.5 * logvar).exp()), 1)
 
+    @_in_eval_mode
+    def encode_mean(self, x):
+        """The mean of q(z|x) in eval mode, shape (N, latent_dim): the point a digit is drawn at."""
+        return self._encode_params(self.check_x(x))[0]
+
     def _logits(self, z):
         return self.decoder(z).unflatten(-1, (self.config.data_dim, self.config.num_levels))  # (..., 64, 17)
+
+    def _decode(self, z):
+        return Independent(Categorical(logits=self._logits(z)), 1)
 
     def decode(self, z):
         """p(x|z) for ``z`` of shape (..., latent_dim): a categorical per pixel (eq. 4.1).
 
         Returns an ``Independent(Categorical)`` with batch_shape (...) and
         event_shape (data_dim,), so ``log_prob`` sums over the pixels.
+
+        Raises
+        ------
+        TypeError
+            If ``z`` is not a tensor.
+        ValueError
+            If its last dimension is not ``latent_dim``.
         """
-        if not isinstance(z, torch.Tensor) or z.shape[-1:] != (self.config.latent_dim,):
-            shape = tuple(z.shape) if isinstance(z, torch.Tensor) else type(z).__name__
-            raise ValueError(f"z must be a tensor of shape (..., {self.config.latent_dim}), got {shape}")
-        return Independent(Categorical(logits=self._logits(z)), 1)
+        return self._decode(self._check_z(z))
 
     def prior(self):
         """p(z) = N(0, I) on the model's device."""
-        zeros = torch.zeros(self.config.latent_dim, device=self.device)
+        zeros = torch.zeros(self.config.latent_dim, device=self.device, dtype=self.dtype)
         return Independent(Normal(zeros, torch.ones_like(zeros)), 1)
 
-    def decode_mean(self, z):
-        """Expected grey level of each pixel under p(x|z), shape (..., data_dim)."""
+    def _decode_mean(self, z):
         levels = torch.arange(self.config.num_levels, device=z.device, dtype=z.dtype)
-        return self._logits(z).softmax(-1) @ levels
+        return self._logits(z).softmax(-1) @ levels  # (..., 64, 17) @ (17,) -> (..., 64)
+
+    @_in_eval_mode
+    def decode_mean(self, z):
+        """Expected grey level of each pixel under p(x|z) in eval mode, shape (..., data_dim)."""
+        return self._decode_mean(self._check_z(z))
 
     def elbo_terms(self, x, generator=None):
         r"""One-sample reconstruction term and closed-form KL, per example (eq. 4.4).
@@ -218,11 +273,11 @@ class VAE(nn.Module):
         -------
         reconstruction, kl : torch.Tensor, shape (N,) each, nats
         """
-        self.check_x(x)
+        x = self.check_x(x)  # once per batch; the internals below do not check again
         mu, logvar = self._encode_params(x)
         eps = torch.randn(mu.shape, generator=generator, device=mu.device, dtype=mu.dtype)
         z = mu + (0.5 * logvar).exp() * eps  # (N, latent_dim)
-        reconstruction = self.decode(z).log_prob(x.long())
+        reconstruction = self._decode(z).log_prob(x.long())
         return reconstruction, kl_diagonal_gaussians(mu, logvar)
 
     def elbo(self, x, beta=1.0, generator=None):
@@ -270,14 +325,15 @@ class VAE(nn.Module):
         """
         check_int("k", k, 1)
         k = int(k)  # a numpy int would reach Tensor.split, which takes only Python ints
-        self.check_x(x)
+        x = self.check_x(x)
         rows_per_chunk = max(1, chunk_size // k)
+        prior = self.prior()
         out = []
         for x_chunk in x.split(rows_per_chunk):
-            q = self.encode(x_chunk)
+            q = self._encode(x_chunk)
             eps = torch.randn((k, *q.mean.shape), generator=generator, device=x.device, dtype=x.dtype)
             z = q.mean + q.stddev * eps  # (k, n, latent_dim)
-            log_w = self.decode(z).log_prob(x_chunk.long()) + self.prior().log_prob(z) - q.log_prob(z)  # (k, n)
+            log_w = self._decode(z).log_prob(x_chunk.long()) + prior.log_prob(z) - q.log_prob(z)  # (k, n)
             out.append(torch.logsumexp(log_w, dim=0) - math.log(k))
         return torch.cat(out)
 
@@ -308,37 +364,46 @@ class VAE(nn.Module):
         check_int("n", n, 1)
         check_number("temperature", temperature)
         z = temperature * torch.randn((n, self.config.latent_dim), generator=generator, device=self.device)
-        return self.decode_mean(z) if mean else self._sample_levels(z, generator)
+        return self._decode_mean(z) if mean else self._sample_levels(z, generator)
 
     @_in_eval_mode
     def reconstruct(self, x):
         """Decode the encoder's mean: the expected grey levels, shape (N, data_dim)."""
-        return self.decode_mean(self.encode(x).mean)
+        return self._decode_mean(self._encode_params(self.check_x(x))[0])
 
     @_in_eval_mode
-    def interpolate(self, x_a, x_b, steps=8, method="linear"):
+    def interpolate(self, x_a, x_b, steps=8, method="linear", t=None):
         """Decode points on the path between the latent means of two digits.
 
         Parameters
         ----------
         x_a, x_b : torch.Tensor, shape (data_dim,) or (1, data_dim)
         steps : int
-            Points on the path, ends included, >= 2.
+            Points on the path, ends included, >= 2 (evenly spaced; ignored when ``t`` is given).
         method : {"linear", "slerp"}
+        t : float or sequence of float, optional
+            Explicit positions on the path (0 = ``x_a``, 1 = ``x_b``) instead of ``steps``.
 
         Returns
         -------
-        torch.Tensor, shape (steps, data_dim)
+        torch.Tensor, shape (steps, data_dim) or (len(t), data_dim)
             Expected grey levels along the path.
         """
-        check_int("steps", steps, 2)
         check_choice("method", method, INTERPOLATION_METHODS)
-        z_a, z_b = (self.encode(x.reshape(1, -1) if isinstance(x, torch.Tensor) and x.ndim == 1 else x).mean
-                    for x in (x_a, x_b))
-        if len(z_a) != 1 or len(z_b) != 1:
-            raise ValueError(f"x_a and x_b must be single digits, got {len(z_a)} and {len(z_b)} rows")
-        t = torch.linspace(0, 1, steps, device=z_a.device)
-        return self.decode_mean(latent_path(z_a[0], z_b[0], t, method))  # (steps, data_dim)
+        if t is None:
+            check_int("steps", steps, 2)
+            t = torch.linspace(0, 1, steps, device=self.device, dtype=self.dtype)
+        else:
+            given = t
+            t = torch.as_tensor(t, dtype=self.dtype).to(self.device).reshape(-1)
+            if len(t) == 0 or not torch.isfinite(t).all():
+                raise ValueError(f"t must be one or more finite positions, got {given!r}")
+        ends = [self.check_x(x.reshape(1, -1) if isinstance(x, torch.Tensor) and x.ndim == 1 else x, name)
+                for x, name in ((x_a, "x_a"), (x_b, "x_b"))]
+        if len(ends[0]) != 1 or len(ends[1]) != 1:
+            raise ValueError(f"x_a and x_b must be single digits, got {len(ends[0])} and {len(ends[1])} rows")
+        z = self._encode_params(torch.cat(ends))[0]  # (2, latent_dim)
+        return self._decode_mean(latent_path(z[0], z[1], t, method))  # (len(t), data_dim)
 
 
 def negative_elbo_loss(model, batch):

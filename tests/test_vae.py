@@ -122,6 +122,48 @@ def test_log_prob_chunks_agree(model, digits):
     torch.testing.assert_close(whole.mean(), one_row_at_a_time.mean(), rtol=0.05, atol=5.0)
 
 
+def test_float64_and_float32_inputs_give_the_same_results(model, digits):
+    x32 = digits[0][:6]
+    x64 = x32.double()
+    assert model.check_x(x64).dtype == torch.float32 and model.check_x(x64).device == model.device
+    torch.testing.assert_close(model.encode(x64).mean, model.encode(x32).mean, rtol=0, atol=0)
+    g = [torch.Generator().manual_seed(7) for _ in range(4)]
+    torch.testing.assert_close(model.log_prob(x64, k=4, generator=g[0]), model.log_prob(x32, k=4, generator=g[1]),
+                               rtol=0, atol=0)
+    torch.testing.assert_close(model.elbo(x64, generator=g[2]), model.elbo(x32, generator=g[3]), rtol=0, atol=0)
+    torch.testing.assert_close(model.reconstruct(x64), model.reconstruct(x32), rtol=0, atol=0)
+    torch.testing.assert_close(model.interpolate(x64[0], x64[1], steps=3), model.interpolate(x32[0], x32[1], steps=3),
+                               rtol=0, atol=0)
+    torch.testing.assert_close(model.decode_mean(torch.zeros(2, 3, dtype=torch.float64)),
+                               model.decode_mean(torch.zeros(2, 3)), rtol=0, atol=0)
+    assert V.VAE().log_prob(torch.zeros(2, 64, dtype=torch.float64), k=2).shape == (2,)
+
+
+def test_eval_mode_helpers_ignore_dropout_and_keep_the_mode(digits):
+    torch.manual_seed(0)
+    model = V.VAE(V.VAEConfig(latent_dim=3, hidden_dim=16, dropout=0.5)).train()
+    x = digits[0][:4]
+    torch.testing.assert_close(model.encode_mean(x), model.encode_mean(x), rtol=0, atol=0)
+    z = torch.randn(5, 3)
+    torch.testing.assert_close(model.decode_mean(z), model.decode_mean(z), rtol=0, atol=0)
+    assert model.training
+    model.eval()
+    torch.testing.assert_close(model.encode_mean(x), model.encode(x).mean.detach(), rtol=0, atol=0)
+    assert not model.encode_mean(x).requires_grad and not model.decode_mean(z).requires_grad
+
+
+def test_interpolation_at_explicit_positions_matches_the_even_path(model, digits):
+    x = digits[0]
+    for method in ("linear", "slerp"):
+        path = model.interpolate(x[0], x[1], steps=5, method=method)
+        torch.testing.assert_close(model.interpolate(x[0], x[1], method=method, t=[0.25, 1.0]), path[[1, 4]])
+        torch.testing.assert_close(model.interpolate(x[0], x[1], method=method, t=0.5), path[[2]])
+    with pytest.raises(ValueError, match=r"t must be one or more finite positions, got \[\]"):
+        model.interpolate(x[0], x[1], t=[])
+    with pytest.raises(ValueError, match=r"x_b must hold the integer levels 0\.\.16, got values in \[0\.5, 0\.5\]"):
+        model.interpolate(x[0], torch.full((64,), 0.5))
+
+
 # --- the reparameterisation trick -----------------------------------------------
 
 def test_gradients_reach_the_encoder_through_rsample(model, digits):
@@ -225,6 +267,27 @@ def test_bad_arguments_name_themselves(model, digits):
         V.VAE({"latent_dim": 2})
 
 
+@pytest.mark.parametrize("dropout, error, match", [
+    ("0.2", TypeError, r"dropout must be a number, got str '0\.2'"),
+    (True, TypeError, r"dropout must be a number, got bool True"),
+    (-0.1, ValueError, r"dropout must be a finite number >= 0, got -0\.1"),
+    (float("nan"), ValueError, r"dropout must be a finite number >= 0, got nan"),
+    (1.0, ValueError, r"dropout must be a number in \[0, 1\), got 1\.0"),
+])
+def test_bad_dropout_names_itself(dropout, error, match):
+    with pytest.raises(error, match=match):
+        V.VAEConfig(dropout=dropout)
+
+
+def test_non_tensor_latents_are_a_type_error(model):
+    with pytest.raises(TypeError, match=r"z must be a torch\.Tensor of shape \(\.\.\., 3\), got list"):
+        model.decode([[0.0, 0.0, 0.0]])
+    with pytest.raises(TypeError, match=r"z must be a torch\.Tensor of shape \(\.\.\., 3\), got ndarray"):
+        model.decode_mean(np.zeros((1, 3)))
+    with pytest.raises(ValueError, match=r"z must be a tensor of shape \(\.\.\., 3\), got \(4,\)"):
+        model.decode_mean(torch.zeros(4))
+
+
 # --- save and load ------------------------------------------------------------------
 
 def test_save_load_round_trip(model, digits, tmp_path):
@@ -281,3 +344,14 @@ def test_cuda_model_samples_and_scores_on_its_device(digits):
     assert model.log_prob(x, k=4, generator=g).device.type == "cuda"
     assert model.interpolate(x[0], x[1], steps=3, method="slerp").device.type == "cuda"
     V.negative_elbo_loss(model, x).backward()
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+def test_cuda_model_takes_cpu_data(digits):
+    model = V.VAE(TINY).cuda()
+    x = digits[0][:4]  # on the CPU, as load_digits returns it
+    assert model.log_prob(x, k=4).device.type == "cuda"
+    assert model.elbo(x.double()).device.type == "cuda"
+    assert model.reconstruct(x).device.type == "cuda"
+    assert model.interpolate(x[0], x[1], t=[0.5]).device.type == "cuda"
+    assert model.decode_mean(torch.zeros(2, 3)).device.type == "cuda"

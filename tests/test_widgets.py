@@ -173,3 +173,56 @@ def test_vae_animations_have_the_expected_frames(model, model_2d, test_digits):
     assert W.vae_interpolation_animation(model, images, frames=3).data.count("data:image/png;base64") == 3
     assert W.vae_latent_explorer_animation(model_2d, images, labels, frames=4).data.count(
         "data:image/png;base64") == 4
+
+
+def test_vae_widgets_render_in_eval_mode_and_keep_the_training_mode(test_digits):
+    images, labels = test_digits
+    torch.manual_seed(2)
+    model = V.VAE(V.VAEConfig(latent_dim=2, hidden_dim=16, num_hidden=1, dropout=0.2)).train()
+    for render in (lambda: W.render_vae_samples(model, num_samples=4),
+                   lambda: W.render_vae_interpolation(model, images[0], images[1], t=0.3, method="slerp"),
+                   lambda: W.latent_background(model, images, labels),
+                   lambda: W.render_latent_point(model, np.full((64, 64, 3), 255, np.uint8), 0.5, -1.0)):
+        np.testing.assert_array_equal(render(), render())
+        assert model.training
+    W.vae_sampler(model, num_samples=4)
+    W.vae_interpolation(model, images)
+    W.vae_latent_explorer(model, images, labels)
+    W.vae_interpolation_animation(model, images, frames=2)
+    W.vae_latent_explorer_animation(model, images, labels, frames=2)
+    assert model.training
+
+
+def test_latent_background_takes_tensor_or_list_labels(model_2d, test_digits):
+    images, labels = test_digits
+    from_tensor = W.latent_background(model_2d, images, labels)
+    np.testing.assert_array_equal(from_tensor, W.latent_background(model_2d, images, labels.tolist()))
+    assert from_tensor.dtype == np.uint8 and from_tensor.shape == (240, 240, 3)
+
+
+def test_digit_tiles_takes_float64_arrays_and_a_custom_vmax():
+    images = np.full((1, 64), 8.0)
+    assert (W.digit_tiles(images, scale=1, pad=0) == 127).all()  # half of the top level 16
+    assert (W.digit_tiles(images, scale=1, pad=0, vmax=8.0) == 0).all()
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+def test_cuda_model_renders_cpu_data_and_a_fresh_cpu_copy(test_digits):
+    images, labels = test_digits
+    torch.manual_seed(0)
+    model = V.VAE(V.VAEConfig(latent_dim=2, hidden_dim=16, num_hidden=1)).cuda()
+    W.render_vae_interpolation(model, images[0], images[1])
+    W.latent_background(model, images, labels.cuda())
+    W.render_latent_point(model, np.full((64, 64, 3), 255, np.uint8), 0.0, 0.0)
+    box = W.vae_sampler(model, num_samples=4)
+    box.controls["device"].value = "cpu"
+    before = box.pixels
+    with torch.no_grad():
+        for parameter in model.parameters():
+            parameter.add_(0.5)  # "training" after the widget was built
+    box.controls["seed"].value += 1
+    box.controls["seed"].value -= 1
+    expected = W.render_vae_samples(model, seed=box.controls["seed"].value, device="cpu", num_samples=4)
+    np.testing.assert_array_equal(box.pixels, expected)
+    assert not np.array_equal(box.pixels, before)
+    assert W.vae_sampler_animation(model, num_samples=4, frames=2).data.count("data:image/png;base64") == 10

@@ -4,16 +4,24 @@ from .core import digit_tiles, image_animation, live_image
 
 
 def _model_on(model, device, cache):
-    """``model`` on ``device``: a cached copy, so the caller's model never moves."""
+    """``model`` itself if it is on ``device``, else a copy there cached in ``cache``.
+
+    The caller's model never moves and its mode never changes (the model's
+    inference methods run in eval mode by themselves). A cached copy is
+    refreshed from ``model``'s current weights on every call, so it never shows
+    weights from before the latest training.
+    """
     import copy
 
     from ..runtime import available_devices
 
-    devices = available_devices()
-    check_choice("device", device, devices)
-    if device not in cache:
-        cache[device] = model if model.device.type == device else copy.deepcopy(model).to(device)
-        cache[device].eval()
+    check_choice("device", device, available_devices())
+    if model.device.type == device:
+        return model
+    if device in cache:
+        cache[device].load_state_dict(model.state_dict())  # under a million weights: cheap beside a render
+    else:
+        cache[device] = copy.deepcopy(model).to(device)
     return cache[device]
 
 
@@ -63,8 +71,9 @@ def vae_sampler_animation(model, num_samples=16, frames=8):
     states = [{"temperature": 1.0, "seed": s} for s in range(frames)]
     states += [{"temperature": t, "seed": 0} for t in (0.0, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 2.5)]
     titles = [f"temperature {s['temperature']:.2f}, seed {s['seed']}" for s in states]
-    return image_animation(lambda **v: render_vae_samples(model, num_samples=num_samples, **v), states, titles,
-                           figsize=(6, 2.2))
+    cache = {}  # one copy per device for all frames, not one per frame
+    return image_animation(lambda **v: render_vae_samples(model, num_samples=num_samples, _cache=cache, **v),
+                           states, titles, figsize=(6, 2.2))
 
 
 def render_vae_interpolation(model, x_a, x_b, t=0.5, method="linear"):
@@ -74,22 +83,18 @@ def render_vae_interpolation(model, x_a, x_b, t=0.5, method="linear"):
     -------
     numpy.ndarray, uint8, three tiles
     """
-    import torch
+    import numpy as np
 
-    from ..vae import latent_path
+    from ..plotting import _numpy
 
-    with torch.no_grad():
-        z = model.encode(torch.stack([x_a, x_b]).to(model.device)).mean  # (2, latent_dim)
-        position = torch.tensor([float(t)], device=z.device)
-        x_t = model.decode_mean(latent_path(z[0], z[1], position, method))  # (1, 64)
-    return digit_tiles(torch.cat([x_a[None].to(x_t.device), x_t, x_b[None].to(x_t.device)]))
+    x_t = model.interpolate(x_a, x_b, method=method, t=[float(t)])  # (1, 64), eval mode
+    return digit_tiles(np.concatenate([_numpy(x_a)[None], _numpy(x_t), _numpy(x_b)[None]]))
 
 
 def vae_interpolation(model, images, index_a=0, index_b=1):
     """Pick two digits from ``images`` (N, 64) by index and slide between them."""
     import ipywidgets
 
-    model.eval()
     last = len(images) - 1
     controls = {
         "index_a": ipywidgets.BoundedIntText(value=index_a, min=0, max=last, description="digit A"),
@@ -106,7 +111,6 @@ def vae_interpolation(model, images, index_a=0, index_b=1):
 
 def vae_interpolation_animation(model, images, index_a=0, index_b=1, frames=11, method="linear"):
     """Static version of :func:`vae_interpolation`: ``t`` from 0 to 1."""
-    model.eval()
     ts = [i / (frames - 1) for i in range(frames)]
     titles = [f"digit A, {method} t = {t:.2f}, digit B" for t in ts]
     return image_animation(lambda t: render_vae_interpolation(model, images[index_a], images[index_b], t, method),
@@ -117,21 +121,22 @@ def latent_background(model, images, labels, size=240, limit=3.0):
     """The 2-D latent means of ``images`` coloured by ``labels``, rasterised once (RGB uint8).
 
     The square plot spans ``[-limit, limit]`` on both axes, so a latent point
-    maps to the pixel ``((z1 + limit) / (2 limit) * size, (limit - z2) / (2 limit) * size)``.
+    maps to the pixel (column, row) ``((z1 + limit) / (2 limit) * (size - 1),
+    (limit - z2) / (2 limit) * (size - 1))``, rounded, as :func:`render_latent_point` marks it.
     """
     import numpy as np
-    import torch
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
+    from ..plotting import _numpy
+
     if model.config.latent_dim != 2:
         raise ValueError(f"model must have a 2-D latent space, got latent_dim={model.config.latent_dim}")
-    with torch.no_grad():
-        z = model.encode(images.to(model.device)).mean.cpu().numpy()
+    z = _numpy(model.encode_mean(images))  # (N, 2), eval mode
     fig = Figure(figsize=(size / 100, size / 100), dpi=100)
     canvas = FigureCanvasAgg(fig)
     ax = fig.add_axes([0, 0, 1, 1])
-    labels = np.asarray(labels)
+    labels = _numpy(labels)
     ax.axhline(0, color="0.85", lw=0.8, zorder=0)
     ax.axvline(0, color="0.85", lw=0.8, zorder=0)
     ax.scatter(z[:, 0], z[:, 1], c=labels, cmap="tab10", s=4, vmin=-0.5, vmax=9.5)
@@ -152,7 +157,9 @@ def render_latent_point(model, background, z1, z2, limit=3.0):
 
     Returns
     -------
-    numpy.ndarray, shape (size, size + 8 * scale + gap, 3), uint8
+    numpy.ndarray, shape (size, size + 8 + 8 * (size // 8), 3), uint8
+        The scatter (``size`` = ``background.shape[0]``), an 8-pixel white gap,
+        then the digit at ``size // 8`` screen pixels per digit pixel.
     """
     import numpy as np
     import torch
@@ -166,8 +173,7 @@ def render_latent_point(model, background, z1, z2, limit=3.0):
             picture[row + dr, max(col - 1, 0):col + 2] = 0
         if 0 <= col + dr < size and 0 <= row < size:
             picture[max(row - 1, 0):row + 2, col + dr] = 0
-    with torch.no_grad():
-        x = model.decode_mean(torch.tensor([[z1, z2]], dtype=torch.float32, device=model.device))
+    x = model.decode_mean(torch.tensor([[float(z1), float(z2)]]))  # (1, 64), eval mode on the model's device
     scale = size // 8
     digit = digit_tiles(x, scale=scale, pad=0)  # (8 * scale, 8 * scale)
     out = np.full((size, size + 8 + digit.shape[1], 3), 255, dtype=np.uint8)
@@ -180,7 +186,6 @@ def vae_latent_explorer(model, images, labels, limit=3.0):
     """Two sliders pick a point of a 2-D latent space; the decoded digit appears beside the scatter."""
     import ipywidgets
 
-    model.eval()
     background = latent_background(model, images, labels, limit=limit)
     controls = {
         "z1": ipywidgets.FloatSlider(value=0.0, min=-limit, max=limit, step=0.1, description="$z_1$"),
@@ -195,7 +200,6 @@ def vae_latent_explorer_animation(model, images, labels, frames=24, radius=1.5, 
     """Static version of :func:`vae_latent_explorer`: the point circles the origin."""
     import math
 
-    model.eval()
     background = latent_background(model, images, labels, limit=limit)
     states = [{"z1": radius * math.cos(2 * math.pi * i / frames), "z2": radius * math.sin(2 * math.pi * i / frames)}
               for i in range(frames)]
