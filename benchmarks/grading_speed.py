@@ -17,14 +17,11 @@ import tempfile
 import time
 from pathlib import Path
 
-import nbformat
+from course_lib.exercises.authoring import BEGIN_SOLUTION, END_SOLUTION, load_exercise
+from course_lib.exercises.grading import grade
+from course_lib.exercises.student import make_student_notebook, notebook_text
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from course_lib.exercises.authoring import BEGIN_SOLUTION, END_SOLUTION, load_exercise  # noqa: E402
-from course_lib.exercises.grading import grade  # noqa: E402
-from course_lib.exercises.student import make_student_notebook, notebook_text  # noqa: E402
 
 TARGET_SECONDS = 300
 MIX = {"correct": 12, "partly_wrong": 6, "stub": 6, "loop": 3, "crash": 3}

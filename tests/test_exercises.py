@@ -1,7 +1,10 @@
 """Exercises: check helpers, marker parsing, student copies, `check`, and robust grading."""
 import csv
 import hashlib
+import os
 import re
+import threading
+import time
 from pathlib import Path
 
 import nbformat
@@ -15,7 +18,8 @@ from course_lib.exercises.__main__ import main
 from course_lib.exercises.authoring import ExerciseFormatError, load_exercise, region_lines, BEGIN_SOLUTION, END_SOLUTION
 from course_lib.exercises.book import build_instructor_book, stage_instructor_book
 from course_lib.exercises.checking import check_exercises
-from course_lib.exercises.grading import grade, grade_file
+from course_lib.exercises import grading, runner
+from course_lib.exercises.grading import build_graded_notebook, grade, grade_file, write_csv_atomically
 from course_lib.exercises.student import (make_student_notebook, notebook_text, stale_student_copies,
                                           write_student_copies)
 
@@ -300,7 +304,7 @@ def test_grading_survives_every_failure_kind_and_resumes(tiny_source, tmp_path):
     (subs / "notes.txt").write_text("not a notebook: ignored")
     before = _digest(subs)
     out = tmp_path / "grades.csv"
-    grade(subs, out, source_dir=tiny_source.parent, cell_timeout=5, submission_timeout=60, log=lambda m: None)
+    grade(subs, out, source_dir=tiny_source.parent, cell_timeout=15, submission_timeout=90, log=lambda m: None)
     assert _digest(subs) == before  # grading never modifies submissions
     with open(out, newline="") as handle:
         rows = {row["submission"]: row for row in csv.DictReader(handle)}
@@ -329,11 +333,11 @@ def test_grading_survives_every_failure_kind_and_resumes(tiny_source, tmp_path):
 
     # Re-running resumes: nothing is graded again; a changed file is regraded alone.
     messages = []
-    grade(subs, out, source_dir=tiny_source.parent, cell_timeout=5, submission_timeout=60, log=messages.append)
+    grade(subs, out, source_dir=tiny_source.parent, cell_timeout=15, submission_timeout=90, log=messages.append)
     assert len(messages) == len(expected) and all(m.startswith("skipped") for m in messages)
     _write(subs / "partly_wrong.ipynb", _student_with(exercise, {1: double, 3: square}))
     messages.clear()
-    grade(subs, out, source_dir=tiny_source.parent, cell_timeout=5, submission_timeout=60, log=messages.append)
+    grade(subs, out, source_dir=tiny_source.parent, cell_timeout=15, submission_timeout=90, log=messages.append)
     assert [m for m in messages if m.startswith("graded")] == ["graded partly_wrong.ipynb: ok, 5/5"]
     with open(out, newline="") as handle:
         assert len(list(csv.DictReader(handle))) == len(expected)
@@ -345,9 +349,9 @@ def test_submission_time_limit_stops_a_loop_that_ignores_interrupts(tiny_source,
                 "    except KeyboardInterrupt:\n        pass")
     path = _write(tmp_path / "stubborn.ipynb", _student_with(exercise, {1: "def double(x):\n    return 2 * x",
                                                                        3: stubborn}))
-    row = grade_file(path, [exercise], cell_timeout=60, submission_timeout=20)
+    row = grade_file(path, [exercise], cell_timeout=60, submission_timeout=45)  # the cell limit never fires
     assert (row["task_1"], row["task_2"], row["status"]) == (2.0, 0.0, "timeout"), row
-    assert "submission time limit reached" in row["note"] and row["seconds"] < 20 + 30, row
+    assert "submission time limit reached" in row["note"] and row["seconds"] < 45 + 30, row
 
 
 def test_grade_rejects_bad_folders_and_outputs(tiny_source, tmp_path, capsys):
@@ -371,3 +375,135 @@ def test_grade_rejects_bad_folders_and_outputs(tiny_source, tmp_path, capsys):
         grade(empty, tmp_path / "g.csv", source_dir=tiny_source.parent, jobs=0.5)
     assert main(["--source", str(tiny_source.parent), "grade", str(tmp_path / "nowhere")]) == 2
     assert "error: submissions folder" in capsys.readouterr().err
+
+
+def test_a_task_line_in_a_solution_cell_is_student_code(tiny_source, tmp_path):
+    exercise = load_exercise(tiny_source)
+    mine = "# Task 1 - my answer\ndef double(x):\n    return 2 * x"
+    titled = "# Task 2: square a number (3 points)\ndef square(x):\n    return x * x"  # the real task line
+    submission = _student_with(exercise, {1: mine, 3: titled})
+    graded, notes = build_graded_notebook(submission, exercise)
+    sources = [cell.source for cell in graded.cells]
+    assert mine in sources and titled in sources and notes == []
+    assert [cell.metadata.get("course_task") for cell in graded.cells] == [None, None, "1", None, "2"]
+    row = grade_file(_write(tmp_path / "answer.ipynb", submission), [exercise], cell_timeout=15)
+    assert (row["task_1"], row["task_2"], row["status"], row["note"]) == (2.0, 3.0, "ok", ""), row
+
+
+def _fake_runs(monkeypatch, events):
+    calls = []
+
+    def fake(notebook, cell_timeout, submission_timeout):
+        calls.append(notebook)
+        return [dict(event) for event in events]
+
+    monkeypatch.setattr(grading, "run_graded_notebook", fake)
+    return calls
+
+
+def test_resume_regrades_with_exercise_and_after_grader_errors(tiny_source, tmp_path, monkeypatch):
+    exercise = load_exercise(tiny_source)
+    subs = tmp_path / "submissions"
+    subs.mkdir()
+    solved = {1: "def double(x):\n    return 2 * x", 3: "def square(x):\n    return x * x"}
+    _write(subs / "unknown.ipynb", _student_with(exercise, solved, drop_checks=True, metadata=False))
+    _write(subs / "recognised.ipynb", _student_with(exercise, solved))
+    out, messages = tmp_path / "grades.csv", []
+
+    def run(**options):
+        messages.clear()
+        grade(subs, out, source_dir=tiny_source.parent, log=messages.append, **options)
+        with open(out, newline="") as handle:
+            return {row["submission"]: row for row in csv.DictReader(handle)}
+
+    # The kernel fails after Task 1 passed: status error, and Task 1 keeps its points.
+    _fake_runs(monkeypatch, [{"event": "cell", "task": "1", "status": "ok"},
+                             {"event": "runner_error", "error": "kernel did not start"}])
+    rows = run()
+    assert (rows["unknown.ipynb"]["status"], rows["unknown.ipynb"]["exercise"]) == ("error", "")
+    assert "pass --exercise" in rows["unknown.ipynb"]["note"]
+    assert [rows["recognised.ipynb"][k] for k in ("status", "exercise", "task_1", "task_2", "total")] == \
+        ["error", "01_tiny", "2.0", "0.0", "2.0"]
+    ok = [{"event": "cell", "task": "1", "status": "ok"}, {"event": "cell", "task": "2", "status": "ok"},
+          {"event": "done"}]
+    calls = _fake_runs(monkeypatch, ok)
+    rows = run()  # the grader's failure is retried; the unrecognised file, unchanged, is not
+    assert sorted(messages) == ["graded recognised.ipynb: ok, 5/5",
+                                "skipped unknown.ipynb: already graded (same sha256)"] and len(calls) == 1
+    rows = run(exercise="01")  # as its note advises: now it is graded
+    assert sorted(messages) == ["graded unknown.ipynb: ok, 5/5 (restored deleted check cells: Task 1, Task 2)",
+                                "skipped recognised.ipynb: already graded (same sha256)"]
+    assert (rows["unknown.ipynb"]["exercise"], rows["unknown.ipynb"]["total"]) == ("01_tiny", "5.0")
+    run(exercise="01_tiny")
+    assert len(messages) == 2 and all(m.startswith("skipped") for m in messages)
+    with open(out, newline="") as handle:  # a status the grader never writes (an edited CSV): regraded
+        edited = handle.read().replace(",ok,", ",checked,", 1)
+    out.write_text(edited)
+    run()
+    assert len([m for m in messages if m.startswith("graded")]) == 1
+
+
+def test_csv_is_written_with_normal_permissions(tmp_path):
+    old = os.umask(0o027)
+    try:
+        write_csv_atomically(tmp_path / "g.csv", [{"a": 1}], ["a"])
+    finally:
+        os.umask(old)
+    assert (tmp_path / "g.csv").stat().st_mode & 0o777 == 0o640
+    assert (tmp_path / "g.csv").read_text().splitlines() == ["a", "1"]
+
+
+def test_check_command_passes_its_time_limits(monkeypatch, capsys):
+    seen = {}
+
+    def fake(source, student, **options):
+        seen.update(options, source=source, student=student)
+        return []
+
+    monkeypatch.setattr("course_lib.exercises.checking.check_exercises", fake)
+    assert main(["check", "--cell-timeout", "7.5", "--timeout", "90", "--jobs", "3"]) == 0
+    assert (seen["cell_timeout"], seen["submission_timeout"], seen["jobs"]) == (7.5, 90.0, 3)
+    assert "all exercises OK" in capsys.readouterr().out
+
+
+def _alive(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="reads /proc")
+def test_interrupting_a_run_kills_kernels_and_their_children_and_cancels_the_queue(tmp_path):
+    pids = tmp_path / "pids.txt"
+    loop = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+        "import os, subprocess\nchild = subprocess.Popen(['sleep', '300'])\n"
+        f"open({str(pids)!r}, 'w').write(f'{{os.getpid()}} {{child.pid}}')\nwhile True:\n    pass")])
+    interrupted, late = [], []
+
+    def work(item):
+        if item == "interrupt":  # stands for Ctrl-C, once the other run's kernel is looping
+            deadline = time.monotonic() + 120
+            while not (pids.exists() and len(pids.read_text().split()) == 2) and time.monotonic() < deadline:
+                time.sleep(0.1)
+            raise KeyboardInterrupt
+        if item == "late":  # a submission still queued: a second each
+            late.append(item)
+            time.sleep(1)
+            return
+        try:
+            runner.run_graded_notebook(loop, 60, 300)
+        except runner.GradingInterrupted:
+            interrupted.append(threading.current_thread().name)
+            raise
+
+    with pytest.raises(KeyboardInterrupt):
+        runner.map_runs(work, ["interrupt", "loop"] + ["late"] * 6, 2)
+    raised = time.monotonic()
+    kernel, child = map(int, pids.read_text().split())
+    while (interrupted == [] or _alive(kernel) or _alive(child)) and time.monotonic() < raised + 20:
+        time.sleep(0.1)
+    assert interrupted and not _alive(kernel) and not _alive(child)
+    assert len(late) <= 1  # the queue was cancelled, not worked through
+    assert not runner._live

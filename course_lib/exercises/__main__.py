@@ -26,6 +26,8 @@ def _parser():
 
     check = sub.add_parser("check", help="solutions score full marks, student copies zero")
     check.add_argument("--student", default="exercises/student", help="folder of committed student copies")
+    check.add_argument("--cell-timeout", type=float, default=60, help="seconds per cell (default 60)")
+    check.add_argument("--timeout", type=float, default=300, help="seconds per notebook (default 300)")
     check.add_argument("--jobs", type=int, default=2, help="notebooks run at once (default 2)")
 
     book = sub.add_parser("instructor-book", help="build the website edition with solutions")
@@ -52,7 +54,8 @@ def main(argv=None):
             print(f"{len(rows)} rows in {args.out}")
         elif args.command == "check":
             from .checking import check_exercises
-            problems = check_exercises(args.source, args.student, jobs=args.jobs)
+            problems = check_exercises(args.source, args.student, cell_timeout=args.cell_timeout,
+                                       submission_timeout=args.timeout, jobs=args.jobs)
             for problem in problems:
                 print(f"PROBLEM: {problem}", file=sys.stderr)
             print("all exercises OK" if not problems else f"{len(problems)} problem(s)")

@@ -28,6 +28,11 @@ TASK_LINE = re.compile(r"^#\s*Task\s+([A-Za-z0-9][\w.-]*)\s*:\s*(.*?)\s*\(\s*(\d
 CHECK_CELL_START = re.compile(r"^#\s*Task\b", re.IGNORECASE)
 
 
+def task_label(task_id):
+    """``"Task 2"``: how the CSV notes, the stubs and the messages name a task."""
+    return f"Task {task_id}"
+
+
 class ExerciseFormatError(ValueError):
     """An exercise notebook that cannot be used: the message names file and cell."""
 
@@ -46,7 +51,7 @@ class Task:
     @property
     def label(self):
         """``"Task 2"``: how the CSV, the stubs and the notes name the task."""
-        return f"Task {self.id}"
+        return task_label(self.id)
 
 
 @dataclass
@@ -187,7 +192,7 @@ def validate(path, notebook):
                 f"{BEGIN_SOLUTION!r} block into the cell above")
         task_id, title, points = parsed
         if any(task.id == task_id for task in tasks):
-            raise ExerciseFormatError(f"{where}: Task {task_id} already has a check cell; task ids must be unique")
+            raise ExerciseFormatError(f"{where}: {task_label(task_id)} already has a check cell; task ids must be unique")
         if points <= 0:
             raise ExerciseFormatError(f"{where}: points must be positive, got {points:g}")
         tasks.append(Task(task_id, title, points, index, cell.get("id", ""), source))

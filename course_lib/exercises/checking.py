@@ -6,11 +6,10 @@ pass every task; the student copy must fail every task with
 ``NotImplementedError`` (any other error means the stub or the check is
 broken). It also checks that the committed student copies are current.
 """
-from concurrent.futures import ThreadPoolExecutor
-
+from .._checks import check_int, check_number
 from .authoring import find_exercises
 from .grading import build_graded_notebook, score
-from .runner import run_graded_notebook
+from .runner import map_runs, run_graded_notebook
 from .student import make_student_notebook, stale_student_copies
 
 
@@ -28,12 +27,12 @@ def _problems_for(exercise, edition, events, row):
     for task in exercise.tasks:
         event = task_events.get(task.id)
         if event is None:
-            problems.append(f"{exercise.path} ({edition}): Task {task.id}'s check cell did not run")
+            problems.append(f"{exercise.path} ({edition}): {task.label}'s check cell did not run")
         elif edition == "reference" and event["status"] != "ok":
-            problems.append(f"{exercise.path} (reference): Task {task.id} fails with the reference "
+            problems.append(f"{exercise.path} (reference): {task.label} fails with the reference "
                             f"solution: {event.get('ename')}: {(event.get('evalue') or '')[:300]}")
         elif edition == "student" and event.get("ename") != "NotImplementedError":
-            problems.append(f"{exercise.path} (student copy): Task {task.id} should fail with "
+            problems.append(f"{exercise.path} (student copy): {task.label} should fail with "
                             f"NotImplementedError, got {event.get('ename') or 'no error'}: "
                             f"{(event.get('evalue') or '')[:300]}")
     return problems
@@ -48,10 +47,13 @@ def check_exercises(source_dir="exercises/source", student_dir="exercises/studen
     source_dir, student_dir : str or Path
         Exercise sources and the committed student copies.
     cell_timeout, submission_timeout : float
-        Limits for each run, in seconds.
+        Limits for each run, in seconds (``check --cell-timeout`` and ``--timeout``).
     jobs : int
         Notebooks run at once.
     """
+    check_number("cell_timeout", cell_timeout, strict=True)
+    check_number("submission_timeout", submission_timeout, strict=True)
+    check_int("jobs", jobs, 1)
     problems = list(stale_student_copies(source_dir, student_dir))
     exercises = find_exercises(source_dir)
     runs = []
@@ -67,7 +69,6 @@ def check_exercises(source_dir="exercises/source", student_dir="exercises/studen
             f"{'OK' if not found else 'PROBLEM'}")
         return found
 
-    with ThreadPoolExecutor(max_workers=jobs) as pool:
-        for found in pool.map(work, runs):
-            problems.extend(found)
+    for found in map_runs(work, runs, jobs):  # Ctrl-C kills the runs in progress at once
+        problems.extend(found)
     return problems

@@ -7,7 +7,7 @@ kernel process with a per-cell and a per-submission time limit. A task scores
 its points when its check cell runs without error. The CSV gets one row per
 submission and is rewritten atomically after each one, so an interrupted run
 loses nothing and a re-run skips submissions already graded with the same
-file hash.
+file hash (see :func:`_needs_grading` for the rows it grades again).
 """
 import csv
 import hashlib
@@ -15,17 +15,16 @@ import os
 import tempfile
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import nbformat
 
 from .._checks import check_int, check_number
-from .authoring import find_exercises, first_line, is_check_cell, parse_task_line
-from .runner import run_graded_notebook
+from .authoring import find_exercises, first_line, is_check_cell, parse_task_line, task_label
+from .runner import map_runs, run_graded_notebook
 from .student import METADATA_KEY, student_check_source
 
-STATUSES = ("ok", "timeout", "kernel_died", "error")
+STATUSES = ("ok", "timeout", "kernel_died", "error")  # a CSV row with another status is graded again
 FIXED_COLUMNS = ("submission", "exercise", "sha256")
 TAIL_COLUMNS = ("total", "max_points", "status", "seconds", "note")
 # Put before every reference check cell: undoes a student's monkeypatching of the helpers.
@@ -44,20 +43,26 @@ def _normalise(source):
     return "\n".join(line.rstrip() for line in source.strip().splitlines())
 
 
-def _task_id_of(cell):
-    """The task a submitted cell claims to check, or None."""
+def _task_id_of(cell, exercise):
+    """The task of ``exercise`` whose check a submitted code cell is, or None (student code).
+
+    Only a cell whose first line is a complete task line (``# Task 2: title (3 points)``)
+    naming one of the exercise's tasks counts; a student's ``# Task 1 - my answer`` does not.
+    """
     if not is_check_cell(cell):
         return None
-    parsed = parse_task_line(first_line(cell.source))
-    if parsed:
+    line = first_line(cell.get("source", ""))
+    for task in exercise.tasks:
+        if line == first_line(task.source):
+            return task.id
+    parsed = parse_task_line(line)
+    if parsed and any(task.id == parsed[0] for task in exercise.tasks):
         return parsed[0]
-    words = first_line(cell.source).split()
-    return words[2].rstrip(":") if len(words) > 2 else None
+    return None
 
 
-def read_submission(path):
-    """Parse a submitted notebook; raise :class:`SubmissionError` saying what is wrong."""
-    data = Path(path).read_bytes()
+def parse_submission(data):
+    """Parse a submitted notebook's bytes; raise :class:`SubmissionError` saying what is wrong."""
     if not data.strip():
         raise SubmissionError("empty file")
     try:
@@ -65,6 +70,11 @@ def read_submission(path):
     except Exception as error:  # bad JSON, a missing key, an unknown nbformat version
         message = str(error).splitlines()[0] if str(error) else ""
         raise SubmissionError(f"not a readable notebook ({type(error).__name__}: {message[:120]})") from None
+
+
+def read_submission(path):
+    """Read and parse a submitted notebook file; see :func:`parse_submission`."""
+    return parse_submission(Path(path).read_bytes())
 
 
 def identify_exercise(notebook, path, exercises):
@@ -95,29 +105,45 @@ def build_graded_notebook(submission, exercise):
     The student's code cells are kept in order; each submitted check cell is
     replaced by the reference one for its task; reference check cells for
     tasks whose cell was deleted go before the next task's check (or at the end).
-    Cells after the last check cell are left out: they cannot change a score.
+    A code cell counts as a check cell only when its first line is a full task
+    line naming one of the exercise's tasks; when several cells name the same
+    task, the one matching the student check cell is taken (else the last one:
+    the check follows the solution) and the others run as student code.
+    Student code is never dropped, except cells after the last check cell,
+    which are left out: they cannot change a score.
     """
     order = [task.id for task in exercise.tasks]
+    code_cells = [(position, cell) for position, cell in enumerate(submission.cells)
+                  if cell.get("cell_type") == "code"]
+    claims = {}
+    for position, cell in code_cells:
+        task_id = _task_id_of(cell, exercise)
+        if task_id is not None:
+            claims.setdefault(task_id, []).append(position)
+    chosen, modified = {}, set()
+    for task_id, positions in claims.items():
+        expected = _normalise(student_check_source(exercise.task(task_id).source))
+        exact = [p for p in positions if _normalise(submission.cells[p].get("source", "")) == expected]
+        chosen[exact[0] if exact else positions[-1]] = task_id
+        if not exact:
+            modified.add(task_id)
     entries, seen, notes = [], set(), []
-    for position, cell in enumerate(submission.cells):
-        if cell.get("cell_type") != "code":
-            continue
-        task_id = _task_id_of(cell)
+    for position, cell in code_cells:
+        task_id = chosen.get(position)
         if task_id is None:
             entries.append(("code", (position, cell.get("source", ""))))
-        elif task_id in order and task_id not in seen:
+        else:
             seen.add(task_id)
             entries.append(("task", task_id))
-            expected = student_check_source(exercise.task(task_id).source)
-            if _normalise(cell.get("source", "")) != _normalise(expected):
-                notes.append(f"Task {task_id}: check cell was modified, the reference check was used")
+            if task_id in modified:
+                notes.append(f"{exercise.task(task_id).label}: check cell was modified, the reference check was used")
     missing = [task_id for task_id in order if task_id not in seen]
     for task_id in missing:
         later = [i for i, (kind, value) in enumerate(entries)
                  if kind == "task" and order.index(value) > order.index(task_id)]
         entries.insert(later[0] if later else len(entries), ("task", task_id))
     if missing:
-        notes.append("restored deleted check cells: " + ", ".join(f"Task {t}" for t in missing))
+        notes.append("restored deleted check cells: " + ", ".join(exercise.task(t).label for t in missing))
     last_check = max(i for i, (kind, _) in enumerate(entries) if kind == "task")
     entries = entries[:last_check + 1]  # later cells cannot change a score: not run
     # Import the helpers (and torch) first, under the start-up time limit, not a cell's.
@@ -143,16 +169,16 @@ def score(exercise, events, notes, seconds):
         kind, task = event.get("event"), event.get("task")
         if kind == "cell":
             if event["status"] == "timeout":
-                timeouts.append(f"Task {task}'s check" if task else f"cell {event.get('origin')}")
+                timeouts.append(f"{task_label(task)}'s check" if task else f"cell {event.get('origin')}")
             if task is not None:
                 passed[task] = event["status"] == "ok"
                 if event["status"] != "ok":
                     evalue = (event.get("evalue") or "").strip().splitlines()
-                    failures.append(f"Task {task} failed: {event.get('ename')}"
+                    failures.append(f"{task_label(task)} failed: {event.get('ename')}"
                                     + (f": {evalue[0][:150]}" if evalue else ""))
         elif kind == "kernel_died":
             status = "kernel_died"
-            notes.append("kernel died" + (f" in Task {task}'s check" if task else
+            notes.append("kernel died" + (f" in {task_label(task)}'s check" if task else
                                           f" in cell {event.get('origin')}" if event.get("origin") else ""))
         elif kind == "submission_timeout":
             status = "timeout" if status == "ok" else status
@@ -165,23 +191,29 @@ def score(exercise, events, notes, seconds):
         notes.append("time limit reached in " + ", ".join(timeouts))
     not_run = [task.id for task in exercise.tasks if task.id not in passed]
     if not_run and status != "ok":
-        notes.append("not run: " + ", ".join(f"Task {t}" for t in not_run))
+        notes.append("not run: " + ", ".join(exercise.task(t).label for t in not_run))
     row = {f"task_{task.id}": (task.points if passed.get(task.id) else 0.0) for task in exercise.tasks}
     row.update(exercise=exercise.name, total=sum(row.values()), max_points=exercise.max_points,
                status=status, seconds=round(seconds, 1), note="; ".join(failures + notes))
     return row
 
 
-def grade_file(path, exercises, *, exercise=None, cell_timeout=60, submission_timeout=300, display_name=None):
-    """Grade one notebook file; always returns a row, whatever the file holds."""
+def grade_file(path, exercises, *, exercise=None, cell_timeout=60, submission_timeout=300, display_name=None,
+               data=None, digest=None):
+    """Grade one notebook file; always returns a row, whatever the file holds.
+
+    ``data`` (the file's bytes) and ``digest`` (their SHA-256, hex) may be passed when
+    already read, so the file is read and hashed only once.
+    """
     started = time.monotonic()
     path = Path(path)
     row = {"submission": display_name or str(path), "exercise": "", "total": 0.0, "max_points": "",
            "status": "error", "seconds": 0.0, "note": ""}
     try:
-        data = path.read_bytes()
-        row["sha256"] = hashlib.sha256(data).hexdigest()
-        notebook = read_submission(path)
+        if data is None:
+            data, digest = path.read_bytes(), None
+        row["sha256"] = digest or hashlib.sha256(data).hexdigest()
+        notebook = parse_submission(data)
         chosen = exercise or identify_exercise(notebook, path, exercises)
         row.update(exercise=chosen.name, max_points=chosen.max_points)
         graded, notes = build_graded_notebook(notebook, chosen)
@@ -195,8 +227,30 @@ def grade_file(path, exercises, *, exercise=None, cell_timeout=60, submission_ti
     return row
 
 
+def _umask():
+    """The process's umask, read without changing it where the system allows."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    with _UMASK_LOCK:  # os.umask can only be read by setting it: restore at once
+        mask = os.umask(0o022)
+        os.umask(mask)
+    return mask
+
+
+_UMASK_LOCK = threading.Lock()
+
+
 def write_csv_atomically(path, rows, columns):
-    """Write rows to ``path`` via a temporary file and ``os.replace``."""
+    """Write rows to ``path`` via a temporary file, ``fsync`` and ``os.replace``.
+
+    The file gets the permissions a newly created file normally has (``0o666`` less the
+    umask), not the temporary file's ``0o600``.
+    """
     path = Path(path)
     handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
@@ -205,11 +259,48 @@ def write_csv_atomically(path, rows, columns):
             writer.writeheader()
             for row in rows:
                 writer.writerow({column: row.get(column, "") for column in columns})
+            out.flush()
+            os.fsync(out.fileno())
+        os.chmod(temp, 0o666 & ~_umask())
         os.replace(temp, path)
     except BaseException:
         if os.path.exists(temp):
             os.unlink(temp)
         raise
+    try:  # make the rename itself durable
+        directory = os.open(path.parent, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(directory)
+    except OSError:
+        pass
+    finally:
+        os.close(directory)
+
+
+def _needs_grading(previous, digest, forced):
+    """Why a submission must be graded (a short reason), or None to keep its ``previous`` row.
+
+    A row is kept when the file's SHA-256 is unchanged, except:
+
+    - ``forced`` (``--exercise``) is given and the row was graded as another exercise, or
+      could not be graded as any (empty ``exercise``): e.g. "cannot tell which exercise";
+    - the row's status is ``error`` while its ``exercise`` is set: the file was read and
+      recognised, so the grader itself failed (e.g. the kernel did not start);
+    - the row's status is not one the grader writes (an edited CSV).
+    """
+    if not previous:
+        return "new"
+    if digest is None or previous.get("sha256") != digest:
+        return "changed"
+    if forced is not None and previous.get("exercise") != forced.name:
+        return "different exercise"
+    if previous.get("status") not in STATUSES:
+        return "unknown status"
+    if previous.get("status") == "error" and previous.get("exercise"):
+        return "grader failed"
+    return None
 
 
 def _check_grade_paths(submissions_dir, out):
@@ -238,7 +329,9 @@ def grade(submissions_dir, out, *, source_dir="exercises/source", exercise=None,
         Folder of submissions (searched recursively); only read, never written.
     out : str or Path
         The CSV to write; its folder must exist. Rows already there for the
-        same file and hash are kept and not graded again.
+        same file and hash are kept and not graded again, except those
+        :func:`_needs_grading` names (another exercise than ``exercise``, a
+        grader failure, an unknown status).
     source_dir : str or Path
         The exercise notebooks with reference solutions and hidden tests.
     exercise : str, optional
@@ -286,26 +379,22 @@ def grade(submissions_dir, out, *, source_dir="exercises/source", exercise=None,
             for row in csv.DictReader(existing):
                 if row.get("submission"):
                     rows[row["submission"]] = row
-    todo = []
-    for path in paths:
-        name = path.relative_to(submissions_dir).as_posix()
-        try:
-            digest = hashlib.sha256(path.read_bytes()).hexdigest()
-        except OSError:
-            digest = None
-        previous = rows.get(name, {})
-        retry = previous.get("status") == "error" and "grader" in (previous.get("note") or "")  # not the file
-        if previous.get("sha256") == digest and digest is not None and not retry:
-            log(f"skipped {name}: already graded (same sha256)")
-            continue
-        todo.append((name, path))
     lock = threading.Lock()
     write_csv_atomically(out, sorted(rows.values(), key=lambda r: r["submission"]), columns)
 
-    def work(item):
-        name, path = item
+    def work(path):
+        name = path.relative_to(submissions_dir).as_posix()
+        try:  # read and hash once; the bytes are graded as read
+            data = path.read_bytes()
+            digest = hashlib.sha256(data).hexdigest()
+        except OSError:
+            data = digest = None
+        if _needs_grading(rows.get(name), digest, forced) is None:
+            with lock:
+                log(f"skipped {name}: already graded (same sha256)")
+            return
         row = grade_file(path, exercises, exercise=forced, cell_timeout=cell_timeout,
-                            submission_timeout=submission_timeout, display_name=name)
+                         submission_timeout=submission_timeout, display_name=name, data=data, digest=digest)
         with lock:
             rows[name] = row
             write_csv_atomically(out, sorted(rows.values(), key=lambda r: r["submission"]), columns)
@@ -313,6 +402,5 @@ def grade(submissions_dir, out, *, source_dir="exercises/source", exercise=None,
             log(f"graded {name}: {row['status']}, {row['total']:g}/{maximum}"
                 + (f" ({row['note']})" if row["note"] else ""))
 
-    with ThreadPoolExecutor(max_workers=jobs) as pool:
-        list(pool.map(work, todo))
+    map_runs(work, paths, jobs)  # Ctrl-C: queued submissions cancelled, running kernels killed
     return sorted(rows.values(), key=lambda r: r["submission"])

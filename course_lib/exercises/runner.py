@@ -8,6 +8,10 @@ Each finished cell appends one JSON line to PROGRESS, so whatever happens later
 done. A cell that runs past its time
 limit is interrupted and the run goes on with the next cell; when the kernel
 dies or the whole notebook runs out of time, the run stops.
+
+:func:`map_runs` runs several such notebooks at once; when it is left by an
+exception (Ctrl-C included) it cancels the queued runs and kills the running
+ones, with their kernels, instead of waiting for them.
 """
 import asyncio
 import json
@@ -16,11 +20,26 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import nbformat
 
 SETUP_TIMEOUT = 120  # the grader's first cell imports torch; slow on a loaded machine
+
+# The runners now running: Popen -> (the stop event of the map_runs() call that started it, or None;
+# its progress file, which names its kernel's pid).
+_live = {}
+_live_lock = threading.Lock()
+_local = threading.local()  # .stop: in a map_runs() worker thread, that call's stop event
+
+
+class GradingInterrupted(KeyboardInterrupt):
+    """Raised in a worker whose run was killed because grading was interrupted.
+
+    Not an :class:`Exception`, so the grader does not record it as the submission's result.
+    """
 
 
 def _emit(progress, **event):
@@ -100,14 +119,96 @@ async def run(notebook_path, progress_path, cell_timeout, total_timeout, workdir
 
 
 def _kill(pid):
+    """Kill a kernel and whatever it started: it leads its own session (and process group)."""
+    if not isinstance(pid, int) or pid <= 0:
+        return
     try:
+        os.killpg(pid, signal.SIGKILL)
+        return
+    except (ProcessLookupError, PermissionError, OSError):
+        pass
+    try:  # not a group leader after all
         os.kill(pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError, TypeError):
+    except (ProcessLookupError, PermissionError, OSError):
         pass
 
 
+def _kill_group(process):
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError, OSError):
+        try:
+            process.kill()
+        except OSError:
+            pass
+
+
+def _stop(stop):
+    """Set ``stop`` and kill the process group of every runner started under it."""
+    with _live_lock:
+        stop.set()
+        for process, (owner, progress_path) in list(_live.items()):
+            if owner is stop:
+                _kill_run(process, progress_path)
+
+
+def _enter_worker(stop):
+    _local.stop = stop
+
+
+def map_runs(func, items, jobs):
+    """``list(map(func, items))`` on ``jobs`` threads, for functions that call :func:`run_graded_notebook`.
+
+    When left by an exception (Ctrl-C included) it cancels the queued items, kills the runs in
+    progress (runner, kernel and what the kernel started) and re-raises at once, without
+    waiting for them; each killed run's worker then raises :class:`GradingInterrupted`.
+    """
+    stop = threading.Event()
+    pool = ThreadPoolExecutor(max_workers=jobs, initializer=_enter_worker, initargs=(stop,))
+    try:
+        results = list(pool.map(func, items))
+    except BaseException:
+        pool.shutdown(wait=False, cancel_futures=True)
+        _stop(stop)
+        raise
+    pool.shutdown()
+    return results
+
+
+def _kill_run(process, progress_path):
+    """Kill a runner's process group and its kernel's (the kernel leads a session of its own,
+    and holds the runner's stderr pipe open until it dies)."""
+    _kill_group(process)
+    _kill_kernels(_read_events(progress_path))
+
+
+def _read_events(progress_path):
+    events = []
+    if os.path.exists(progress_path):
+        with open(progress_path, encoding="utf-8") as progress:
+            for line in progress:
+                try:
+                    events.append(json.loads(line))
+                except json.JSONDecodeError:
+                    break  # a half-written last line from a killed runner
+    return events
+
+
+def _kill_kernels(events):
+    for event in events:
+        if event.get("event") == "kernel":
+            _kill(event.get("pid"))  # normally gone already; never leave one running
+
+
 def run_graded_notebook(notebook, cell_timeout, submission_timeout):
-    """Run a prepared notebook in a fresh kernel; return the runner's events."""
+    """Run a prepared notebook in a fresh kernel; return the runner's events.
+
+    Raises
+    ------
+    GradingInterrupted
+        In a :func:`map_runs` worker, when that call was interrupted (the run is killed).
+    """
+    stop = getattr(_local, "stop", None)
     with tempfile.TemporaryDirectory(prefix="course_grade_") as workdir:
         notebook_path = os.path.join(workdir, "graded.ipynb")
         progress_path = os.path.join(workdir, "progress.jsonl")
@@ -118,26 +219,31 @@ def run_graded_notebook(notebook, cell_timeout, submission_timeout):
                    MPLBACKEND="Agg", TQDM_DISABLE="1", COURSE_GRADING="1")
         command = [sys.executable, "-m", "course_lib.exercises.runner", notebook_path, progress_path,
                    str(cell_timeout), str(submission_timeout), run_dir]
-        process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                                   start_new_session=True)
+        with _live_lock:
+            if stop is not None and stop.is_set():
+                raise GradingInterrupted("grading was interrupted")
+            process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                       start_new_session=True)
+            _live[process] = (stop, progress_path)
         killed = False
         try:
-            _, stderr = process.communicate(timeout=submission_timeout + 90)  # + kernel start-up
-        except subprocess.TimeoutExpired:
-            killed = True
-            os.killpg(process.pid, signal.SIGKILL)
-            _, stderr = process.communicate()
-        events = []
-        if os.path.exists(progress_path):
-            with open(progress_path, encoding="utf-8") as progress:
-                for line in progress:
-                    try:
-                        events.append(json.loads(line))
-                    except json.JSONDecodeError:
-                        break  # a half-written last line from a killed runner
-        for event in events:
-            if event.get("event") == "kernel":
-                _kill(event.get("pid"))  # normally gone already; never leave one running
+            try:
+                _, stderr = process.communicate(timeout=submission_timeout + 90)  # + kernel start-up
+            except subprocess.TimeoutExpired:
+                killed = True
+                _kill_run(process, progress_path)
+                _, stderr = process.communicate()
+        except BaseException:  # Ctrl-C while this thread waits: leave nothing running
+            _kill_run(process, progress_path)
+            process.wait()
+            raise
+        finally:
+            with _live_lock:
+                _live.pop(process, None)
+        events = _read_events(progress_path)
+        _kill_kernels(events)
+        if stop is not None and stop.is_set():
+            raise GradingInterrupted("grading was interrupted")
         if killed:
             events.append({"event": "submission_timeout", "index": None, "task": None})
         elif not any(e.get("event") in ("done", "kernel_died", "submission_timeout", "runner_error")

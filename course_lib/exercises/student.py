@@ -11,7 +11,8 @@ from pathlib import Path
 import nbformat
 
 from .authoring import (BEGIN_HIDDEN, BEGIN_SOLUTION, END_HIDDEN, END_SOLUTION, SOLUTION_ONLY_TAG,
-                        find_exercises, is_check_cell, parse_task_line, first_line, remove_regions)
+                        find_exercises, is_check_cell, parse_task_line, first_line, remove_regions,
+                        task_label)
 
 METADATA_KEY = "course_exercise"  # notebook metadata naming the exercise (survives renaming)
 KEPT_NOTEBOOK_METADATA = ("kernelspec", "language_info")
@@ -31,7 +32,7 @@ def _next_task(notebook, index):
         if is_check_cell(cell):
             parsed = parse_task_line(first_line(cell.source))
             if parsed:
-                return f"Task {parsed[0]}", parsed[1]
+                return task_label(parsed[0]), parsed[1]
     return "This exercise", ""
 
 
