@@ -1,6 +1,6 @@
 # Two commands set up a fresh machine and do everything:
 #   make book   virtual environment + offline web assets + website in _build/html
-#   make test   the same set-up, then unit tests, notebooks, exercises, book build, browser tests
+#   make test   the same set-up, then unit tests, grading tests, notebooks, exercises, book build, browser tests
 #               (the built site offline, and the live widgets in JupyterLab)
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -19,7 +19,7 @@ JB_FLAGS := --all -W -n --keep-going
 PYTEST_WORKERS ?= 2
 
 .PHONY: help venv assets browser book instructor-book test unit notebooks exercises-check \
-        student grade site-test lab serve benchmarks clean
+        student grade grading-test site-test lab serve benchmarks clean
 
 help:
 	@sed -n '1,/^[^#]/p' Makefile | grep '^#'
@@ -64,7 +64,11 @@ instructor-book: $(STAMP) $(ASSETS)
 	$(BIN)/python -m course_lib.exercises instructor-book --out _build_instructor
 
 unit: $(STAMP)
-	$(BIN)/pytest -q -n $(PYTEST_WORKERS) tests --ignore=tests/site
+	$(BIN)/pytest -q -n $(PYTEST_WORKERS) -m "not kernel" tests --ignore=tests/site
+
+# Grading end to end: real kernels, infinite loops and crashes, time limits (about a minute).
+grading-test: $(STAMP)
+	$(BIN)/pytest -q -n $(PYTEST_WORKERS) -m kernel tests --ignore=tests/site
 
 notebooks: $(STAMP)
 	$(BIN)/pytest -q --nbval-lax -n $(PYTEST_WORKERS) --dist loadfile notebooks
@@ -85,6 +89,7 @@ site-test: $(STAMP) browser
 
 test: $(STAMP) $(ASSETS) browser
 	$(MAKE) unit
+	$(MAKE) grading-test
 	$(MAKE) notebooks
 	$(MAKE) exercises-check
 	$(MAKE) book

@@ -254,6 +254,7 @@ def test_instructor_book_is_built_from_a_staged_copy_with_solutions(tmp_path):
 
 # ---------------------------------------------------------------- check and grading (run kernels)
 
+@pytest.mark.kernel
 def test_check_accepts_sound_tasks_and_reports_broken_ones(tmp_path):
     source = tmp_path / "source"
     source.mkdir()
@@ -282,6 +283,7 @@ def _digest(folder):
             for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
+@pytest.mark.kernel
 def test_grading_survives_every_failure_kind_and_resumes(tiny_source, tmp_path):
     exercise = load_exercise(tiny_source)
     double, square = "def double(x):\n    return 2 * x", "def square(x):\n    return x * x"
@@ -343,6 +345,7 @@ def test_grading_survives_every_failure_kind_and_resumes(tiny_source, tmp_path):
         assert len(list(csv.DictReader(handle))) == len(expected)
 
 
+@pytest.mark.kernel
 def test_submission_time_limit_stops_a_loop_that_ignores_interrupts(tiny_source, tmp_path):
     exercise = load_exercise(tiny_source)
     stubborn = ("import time\nwhile True:\n    try:\n        time.sleep(0.05)\n"
@@ -377,6 +380,7 @@ def test_grade_rejects_bad_folders_and_outputs(tiny_source, tmp_path, capsys):
     assert "error: submissions folder" in capsys.readouterr().err
 
 
+@pytest.mark.kernel
 def test_a_task_line_in_a_solution_cell_is_student_code(tiny_source, tmp_path):
     exercise = load_exercise(tiny_source)
     mine = "# Task 1 - my answer\ndef double(x):\n    return 2 * x"
@@ -474,6 +478,7 @@ def _alive(pid):
         return False
 
 
+@pytest.mark.kernel
 @pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="reads /proc")
 def test_interrupting_a_run_kills_kernels_and_their_children_and_cancels_the_queue(tmp_path):
     pids = tmp_path / "pids.txt"
