@@ -3,6 +3,7 @@ import argparse
 import sys
 
 from .authoring import ExerciseFormatError
+from .runner import CELL_TIMEOUT, JOBS, SUBMISSION_TIMEOUT
 
 
 def _parser():
@@ -16,19 +17,20 @@ def _parser():
     student.add_argument("--check", action="store_true",
                          help="write nothing; fail if the copies in --out are not current")
 
-    grade = sub.add_parser("grade", help="grade a folder of submitted notebooks into a CSV")
+    limits = argparse.ArgumentParser(add_help=False)  # time limits shared by grade and check
+    limits.add_argument("--cell-timeout", type=float, default=CELL_TIMEOUT,
+                        help=f"seconds per cell (default {CELL_TIMEOUT})")
+    limits.add_argument("--timeout", type=float, default=SUBMISSION_TIMEOUT,
+                        help=f"seconds per notebook (default {SUBMISSION_TIMEOUT})")
+    limits.add_argument("--jobs", type=int, default=JOBS, help=f"notebooks run at once (default {JOBS})")
+
+    grade = sub.add_parser("grade", parents=[limits], help="grade a folder of submitted notebooks into a CSV")
     grade.add_argument("submissions", help="folder of submissions (searched recursively; never modified)")
     grade.add_argument("--out", default="grades.csv", help="CSV to write (re-running resumes)")
     grade.add_argument("--exercise", help="grade all as this exercise, e.g. 03_gaussian_mixtures or 03")
-    grade.add_argument("--cell-timeout", type=float, default=60, help="seconds per cell (default 60)")
-    grade.add_argument("--timeout", type=float, default=300, help="seconds per submission (default 300)")
-    grade.add_argument("--jobs", type=int, default=2, help="submissions graded at once (default 2)")
 
-    check = sub.add_parser("check", help="solutions score full marks, student copies zero")
+    check = sub.add_parser("check", parents=[limits], help="solutions score full marks, student copies zero")
     check.add_argument("--student", default="exercises/student", help="folder of committed student copies")
-    check.add_argument("--cell-timeout", type=float, default=60, help="seconds per cell (default 60)")
-    check.add_argument("--timeout", type=float, default=300, help="seconds per notebook (default 300)")
-    check.add_argument("--jobs", type=int, default=2, help="notebooks run at once (default 2)")
 
     book = sub.add_parser("instructor-book", help="build the website edition with solutions")
     book.add_argument("--out", default="_build_instructor", help="output folder (default _build_instructor)")

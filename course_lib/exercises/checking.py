@@ -9,7 +9,7 @@ broken). It also checks that the committed student copies are current.
 from .._checks import check_int, check_number
 from .authoring import find_exercises
 from .grading import build_graded_notebook, score
-from .runner import map_runs, run_graded_notebook
+from .runner import CELL_TIMEOUT, JOBS, SUBMISSION_TIMEOUT, map_runs, run_graded_notebook
 from .student import make_student_notebook, stale_student_copies
 
 
@@ -39,7 +39,8 @@ def _problems_for(exercise, edition, events, row):
 
 
 def check_exercises(source_dir="exercises/source", student_dir="exercises/student", *,
-                    cell_timeout=60, submission_timeout=300, jobs=2, log=print):
+                    cell_timeout=CELL_TIMEOUT, submission_timeout=SUBMISSION_TIMEOUT, jobs=JOBS,
+                    log=print):
     """Return a list of problems (empty when every exercise is sound).
 
     Parameters

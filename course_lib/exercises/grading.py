@@ -21,7 +21,7 @@ import nbformat
 
 from .._checks import check_int, check_number
 from .authoring import find_exercises, first_line, is_check_cell, parse_task_line, task_label
-from .runner import map_runs, run_graded_notebook
+from .runner import CELL_TIMEOUT, JOBS, SUBMISSION_TIMEOUT, map_runs, run_graded_notebook
 from .student import METADATA_KEY, student_check_source
 
 STATUSES = ("ok", "timeout", "kernel_died", "error")  # a CSV row with another status is graded again
@@ -319,8 +319,8 @@ def _check_grade_paths(submissions_dir, out):
     return submissions_dir, out, paths
 
 
-def grade(submissions_dir, out, *, source_dir="exercises/source", exercise=None, cell_timeout=60,
-          submission_timeout=300, jobs=2, log=print):
+def grade(submissions_dir, out, *, source_dir="exercises/source", exercise=None, cell_timeout=CELL_TIMEOUT,
+          submission_timeout=SUBMISSION_TIMEOUT, jobs=JOBS, log=print):
     """Grade every ``.ipynb`` under ``submissions_dir`` into the CSV file ``out``.
 
     Parameters

@@ -27,6 +27,10 @@ from concurrent.futures import ThreadPoolExecutor
 import nbformat
 
 SETUP_TIMEOUT = 120  # the grader's first cell imports torch; slow on a loaded machine
+# Defaults of `grade`, `check` and their command-line options.
+CELL_TIMEOUT = 60  # seconds one cell may run (the VAE exercise trains briefly)
+SUBMISSION_TIMEOUT = 300  # seconds one whole notebook may run
+JOBS = 2  # notebooks run at once: one per core here
 
 # The runners now running: Popen -> (the stop event of the map_runs() call that started it, or None;
 # its progress file, which names its kernel's pid).
