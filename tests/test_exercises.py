@@ -3,6 +3,8 @@ import csv
 import hashlib
 import os
 import re
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -16,10 +18,11 @@ import yaml
 from course_lib.exercises import Case, assert_close, check_function, check_that
 from course_lib.exercises.__main__ import main
 from course_lib.exercises.authoring import ExerciseFormatError, load_exercise, region_lines, BEGIN_SOLUTION, END_SOLUTION
-from course_lib.exercises.book import build_instructor_book, stage_instructor_book
+from course_lib.exercises.instructor_edition import build_instructor_book, stage_instructor_book
 from course_lib.exercises.checking import check_exercises
 from course_lib.exercises import grading, runner
-from course_lib.exercises.grading import build_graded_notebook, grade, grade_file, write_csv_atomically
+from course_lib.exercises.gradebook import write_csv_atomically
+from course_lib.exercises.grading import build_graded_notebook, grade, grade_file
 from course_lib.exercises.student import (make_student_notebook, notebook_text, stale_student_copies,
                                           write_student_copies)
 
@@ -36,6 +39,10 @@ SQUARE_SOLUTION = "def square(x):\n    ### BEGIN SOLUTION\n    return x * x\n   
 SQUARE_CHECK = ('# Task 2: square a number (3 points)\n'
                 'from course_lib.exercises import Case, check_function\n'
                 'check_function(square, [Case("three", args=(3,), expected=9)], task="Task 2")')
+# Student code that replaces the helpers, so that every check would pass: the grader must undo it.
+PATCHING = ("import course_lib.exercises as helpers, course_lib.exercises.feedback as feedback\n"
+            "helpers.check_function = feedback.check_function = lambda *args, **kwargs: 1\n"
+            "feedback.assert_close = lambda *args, **kwargs: None\n")
 
 
 def _notebook(*cells):
@@ -303,6 +310,8 @@ def test_grading_survives_every_failure_kind_and_resumes(tiny_source, tmp_path):
                                                             2: "# Task 1: double a number (2 points)\npass",
                                                             3: "def square(x):\n    return 0",
                                                             4: "# Task 2: square a number (3 points)\nprint('ok')"}))
+    cheat = "def double(x):\n    return 2 * x if x < 0 else 0\n" + PATCHING  # passes the hidden test only
+    _write(subs / "monkeypatched.ipynb", _student_with(exercise, {1: cheat, 3: "def square(x):\n    return 0"}))
     (subs / "notes.txt").write_text("not a notebook: ignored")
     before = _digest(subs)
     out = tmp_path / "grades.csv"
@@ -321,6 +330,8 @@ def test_grading_survives_every_failure_kind_and_resumes(tiny_source, tmp_path):
         "empty.ipynb": ("", "", "error", r"^empty file$"),
         "carol/homework (1) final.ipynb": ("2.0", "3.0", "ok", r"^$"),
         "deleted_checks.ipynb": ("2.0", "3.0", "ok", r"restored deleted check cells: Task 1, Task 2"),
+        "monkeypatched.ipynb": ("0.0", "0.0", "ok", r"^Task 1 failed: AssertionError: Task 1, case 'three': "
+                                                    r"wrong values.*; Task 2 failed: AssertionError: Task 2"),
         "tampered.ipynb": ("0.0", "0.0", "ok", r"Task 1: check cell was modified, the reference check was used; "
                                                r"Task 2: check cell was modified"),
     }
@@ -392,6 +403,15 @@ def test_a_task_line_in_a_solution_cell_is_student_code(tiny_source, tmp_path):
     assert [cell.metadata.get("course_task") for cell in graded.cells] == [None, None, "1", None, "2"]
     row = grade_file(_write(tmp_path / "answer.ipynb", submission), [exercise], cell_timeout=15)
     assert (row["task_1"], row["task_2"], row["status"], row["note"]) == (2.0, 3.0, "ok", ""), row
+
+
+def test_check_prelude_undoes_a_students_monkeypatching():
+    # In a process of its own: reloading the helpers here would replace the classes this suite imported.
+    script = (PATCHING + grading.CHECK_PRELUDE + "from course_lib.exercises import Case, check_function\n"
+              "try:\n    check_function(lambda x: 0, [Case('c', args=(1,), expected=1)])\n"
+              "except AssertionError:\n    print('undone')\n")
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT)
+    assert result.returncode == 0 and result.stdout.splitlines()[-1] == "undone", result.stderr
 
 
 def _fake_runs(monkeypatch, events):

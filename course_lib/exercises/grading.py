@@ -7,12 +7,9 @@ kernel process with a per-cell and a per-submission time limit. A task scores
 its points when its check cell runs without error. The CSV gets one row per
 submission and is rewritten atomically after each one, so an interrupted run
 loses nothing and a re-run skips submissions already graded with the same
-file hash (see :func:`_needs_grading` for the rows it grades again).
+file hash (see :func:`.gradebook.needs_grading` for the rows it grades again).
 """
-import csv
 import hashlib
-import os
-import tempfile
 import threading
 import time
 from pathlib import Path
@@ -21,17 +18,16 @@ import nbformat
 
 from .._checks import check_int, check_number
 from .authoring import find_exercises, first_line, is_check_cell, parse_task_line, task_label
+from .gradebook import (check_grade_paths, gradebook_columns, needs_grading, read_gradebook,
+                        write_csv_atomically)
 from .runner import CELL_TIMEOUT, JOBS, SUBMISSION_TIMEOUT, map_runs, run_graded_notebook
 from .student import METADATA_KEY, student_check_source
 
-STATUSES = ("ok", "timeout", "kernel_died", "error")  # a CSV row with another status is graded again
-FIXED_COLUMNS = ("submission", "exercise", "sha256")
-TAIL_COLUMNS = ("total", "max_points", "status", "seconds", "note")
-# Put before every reference check cell: undoes a student's monkeypatching of the helpers.
-CHECK_PRELUDE = "import importlib as _grader_importlib, course_lib.exercises as _grader_helpers\n" \
-                "_grader_importlib.reload(_grader_helpers)\n"
-
-
+# Put before every reference check cell: undoes a student's monkeypatching of the helpers. The
+# module defining them is reloaded first, then the package, so the names checks import are fresh.
+CHECK_PRELUDE = ("import importlib as _grader_importlib, course_lib.exercises as _grader_helpers\n"
+                 "import course_lib.exercises.feedback as _grader_feedback\n"
+                 "_grader_importlib.reload(_grader_feedback), _grader_importlib.reload(_grader_helpers)\n")
 SETUP_CELL = "import course_lib.exercises  # run by the grader before the submission"
 
 
@@ -227,98 +223,6 @@ def grade_file(path, exercises, *, exercise=None, cell_timeout=60, submission_ti
     return row
 
 
-def _umask():
-    """The process's umask, read without changing it where the system allows."""
-    try:
-        with open("/proc/self/status", encoding="ascii") as status:
-            for line in status:
-                if line.startswith("Umask:"):
-                    return int(line.split()[1], 8)
-    except (OSError, ValueError, IndexError):
-        pass
-    with _UMASK_LOCK:  # os.umask can only be read by setting it: restore at once
-        mask = os.umask(0o022)
-        os.umask(mask)
-    return mask
-
-
-_UMASK_LOCK = threading.Lock()
-
-
-def write_csv_atomically(path, rows, columns):
-    """Write rows to ``path`` via a temporary file, ``fsync`` and ``os.replace``.
-
-    The file gets the permissions a newly created file normally has (``0o666`` less the
-    umask), not the temporary file's ``0o600``.
-    """
-    path = Path(path)
-    handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w", newline="", encoding="utf-8") as out:
-            writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore")
-            writer.writeheader()
-            for row in rows:
-                writer.writerow({column: row.get(column, "") for column in columns})
-            out.flush()
-            os.fsync(out.fileno())
-        os.chmod(temp, 0o666 & ~_umask())
-        os.replace(temp, path)
-    except BaseException:
-        if os.path.exists(temp):
-            os.unlink(temp)
-        raise
-    try:  # make the rename itself durable
-        directory = os.open(path.parent, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(directory)
-    except OSError:
-        pass
-    finally:
-        os.close(directory)
-
-
-def _needs_grading(previous, digest, forced):
-    """Why a submission must be graded (a short reason), or None to keep its ``previous`` row.
-
-    A row is kept when the file's SHA-256 is unchanged, except:
-
-    - ``forced`` (``--exercise``) is given and the row was graded as another exercise, or
-      could not be graded as any (empty ``exercise``): e.g. "cannot tell which exercise";
-    - the row's status is ``error`` while its ``exercise`` is set: the file was read and
-      recognised, so the grader itself failed (e.g. the kernel did not start);
-    - the row's status is not one the grader writes (an edited CSV).
-    """
-    if not previous:
-        return "new"
-    if digest is None or previous.get("sha256") != digest:
-        return "changed"
-    if forced is not None and previous.get("exercise") != forced.name:
-        return "different exercise"
-    if previous.get("status") not in STATUSES:
-        return "unknown status"
-    if previous.get("status") == "error" and previous.get("exercise"):
-        return "grader failed"
-    return None
-
-
-def _check_grade_paths(submissions_dir, out):
-    submissions_dir, out = Path(submissions_dir), Path(out)
-    if not submissions_dir.is_dir():
-        raise FileNotFoundError(f"submissions folder {str(submissions_dir)!r} does not exist")
-    paths = sorted(p for p in submissions_dir.rglob("*.ipynb")
-                   if ".ipynb_checkpoints" not in p.parts and p.is_file())
-    if not paths:
-        raise FileNotFoundError(f"submissions folder {str(submissions_dir)!r} holds no .ipynb notebooks")
-    if not out.parent.is_dir():
-        raise FileNotFoundError(f"--out: folder {str(out.parent)!r} for {str(out)!r} does not exist")
-    if out.resolve().is_relative_to(submissions_dir.resolve()):
-        raise ValueError(f"--out must be outside the submissions folder (grading never writes there), "
-                         f"got {str(out)!r}")
-    return submissions_dir, out, paths
-
-
 def grade(submissions_dir, out, *, source_dir="exercises/source", exercise=None, cell_timeout=CELL_TIMEOUT,
           submission_timeout=SUBMISSION_TIMEOUT, jobs=JOBS, log=print):
     """Grade every ``.ipynb`` under ``submissions_dir`` into the CSV file ``out``.
@@ -328,10 +232,11 @@ def grade(submissions_dir, out, *, source_dir="exercises/source", exercise=None,
     submissions_dir : str or Path
         Folder of submissions (searched recursively); only read, never written.
     out : str or Path
-        The CSV to write; its folder must exist. Rows already there for the
-        same file and hash are kept and not graded again, except those
-        :func:`_needs_grading` names (another exercise than ``exercise``, a
-        grader failure, an unknown status).
+        The CSV to write; its folder must exist. If it exists it must be the
+        grader's own CSV for these submissions (see :func:`.gradebook.read_gradebook`):
+        its rows for the same file and hash are kept and not graded again, except
+        those :func:`.gradebook.needs_grading` names (another exercise than
+        ``exercise``, a grader failure, an unknown status).
     source_dir : str or Path
         The exercise notebooks with reference solutions and hidden tests.
     exercise : str, optional
@@ -353,11 +258,17 @@ def grade(submissions_dir, out, *, source_dir="exercises/source", exercise=None,
     FileNotFoundError
         If the submissions folder is missing or holds no notebooks, or the
         output's folder is missing.
+    FileExistsError
+        If ``out`` exists and is not the grader's CSV for these submissions
+        (another file, or grades of other submissions); it is left unchanged.
+    IsADirectoryError
+        If ``out`` is a folder.
     ValueError
         If ``out`` lies inside the submissions folder, a limit is not positive,
         or ``exercise`` names no exercise.
     """
-    submissions_dir, out, paths = _check_grade_paths(submissions_dir, out)
+    submissions_dir, out, paths = check_grade_paths(submissions_dir, out)
+    rows = read_gradebook(out, submissions_dir, [path.relative_to(submissions_dir).as_posix() for path in paths])
     check_number("cell_timeout", cell_timeout, strict=True)
     check_number("submission_timeout", submission_timeout, strict=True)
     check_int("jobs", jobs, 1)
@@ -369,16 +280,7 @@ def grade(submissions_dir, out, *, source_dir="exercises/source", exercise=None,
         if len(matches) != 1:
             raise ValueError(f"exercise must be one of {names}, got {exercise!r}")
         forced = matches[0]
-    task_ids = []
-    for item in exercises:
-        task_ids += [task.id for task in item.tasks if task.id not in task_ids]
-    columns = list(FIXED_COLUMNS) + [f"task_{t}" for t in task_ids] + list(TAIL_COLUMNS)
-    rows = {}
-    if out.is_file():
-        with open(out, newline="", encoding="utf-8") as existing:
-            for row in csv.DictReader(existing):
-                if row.get("submission"):
-                    rows[row["submission"]] = row
+    columns = gradebook_columns(exercises)
     lock = threading.Lock()
     write_csv_atomically(out, sorted(rows.values(), key=lambda r: r["submission"]), columns)
 
@@ -389,7 +291,7 @@ def grade(submissions_dir, out, *, source_dir="exercises/source", exercise=None,
             digest = hashlib.sha256(data).hexdigest()
         except OSError:
             data = digest = None
-        if _needs_grading(rows.get(name), digest, forced) is None:
+        if needs_grading(rows.get(name), digest, forced) is None:
             with lock:
                 log(f"skipped {name}: already graded (same sha256)")
             return

@@ -94,10 +94,50 @@ def student_copies(source_dir):
             for exercise in find_exercises(source_dir)}
 
 
+def _is_student_copy(path):
+    """Whether ``path`` holds a student copy this module wrote (its metadata says so)."""
+    try:
+        notebook = nbformat.reads(path.read_text(encoding="utf-8"), as_version=4)
+    except Exception:  # a folder, unreadable, not UTF-8, not a notebook
+        return False
+    named = notebook.get("metadata", {}).get(METADATA_KEY)
+    return isinstance(named, dict) and named.get("edition") == "student"
+
+
 def write_student_copies(source_dir, student_dir):
-    """Write (or rewrite) every student copy; return the paths written."""
-    student_dir = Path(student_dir)
+    """Write (or rewrite) every student copy; return the paths written.
+
+    Parameters
+    ----------
+    source_dir : str or Path
+        The exercise notebooks with solutions.
+    student_dir : str or Path
+        Folder for the student copies (created). A file there that a copy would
+        replace must be an earlier student copy (notebook metadata
+        ``course_exercise`` with ``edition: "student"``).
+
+    Raises
+    ------
+    ValueError
+        If ``student_dir`` is ``source_dir``.
+    NotADirectoryError
+        If ``student_dir`` is a file.
+    FileExistsError
+        If a file a copy would replace is not a student copy; nothing is written.
+    """
+    source_dir, student_dir = Path(source_dir), Path(student_dir)
+    if student_dir.resolve() == source_dir.resolve():
+        raise ValueError(f"student_dir (--out) must be a folder apart from the source folder, "
+                         f"got {str(student_dir)!r}, the source folder itself")
+    if student_dir.exists() and not student_dir.is_dir():
+        raise NotADirectoryError(f"student_dir (--out) must be a folder, got the file {str(student_dir)!r}")
     copies = student_copies(source_dir)
+    for name in copies:
+        path = student_dir / name
+        if (path.exists() or path.is_symlink()) and not _is_student_copy(path):
+            raise FileExistsError(f"student_dir (--out): {str(path)!r} exists and is not a student copy "
+                                  f"(no {METADATA_KEY} metadata with edition 'student'); nothing was written: "
+                                  f"move it away or choose another --out")
     student_dir.mkdir(parents=True, exist_ok=True)
     written = []
     for name, text in copies.items():

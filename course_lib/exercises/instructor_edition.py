@@ -5,7 +5,9 @@ solution reaches it, not even through a page's source download. The instructor
 edition is built from a staged copy of the book in a temporary folder, in which
 each student copy is replaced by its source notebook (solutions and hidden
 tests included). Page names, links and the table of contents stay the same, and
-the repository itself is never modified.
+the repository itself is never modified. The output folder is marked with
+:data:`BUILD_MARKER`; a build writes only into a new or empty folder or an
+earlier build's.
 """
 import os
 import shutil
@@ -18,6 +20,7 @@ import yaml
 
 from .authoring import find_exercises
 
+BUILD_MARKER = ".course_instructor_build"  # written into the output folder: later builds may write there again
 # Not needed to build the book, and large or private.
 STAGE_IGNORE = (".git", ".venv", "venv", "node_modules", "_build", "_build_*", ".pytest_cache",
                 "__pycache__", ".ipynb_checkpoints", "*.egg-info")
@@ -66,7 +69,9 @@ def build_instructor_book(out, root=".", builder_args=("-W", "-n", "--keep-going
     Parameters
     ----------
     out : str or Path
-        Output folder (created). Keep it apart from the main ``_build``.
+        Output folder (created). Keep it apart from the main ``_build``. If it
+        exists it must be empty or an earlier instructor build (it holds
+        :data:`BUILD_MARKER`).
     root : str or Path
         The book root holding ``_toc.yml``, ``_config.yml`` and ``exercises/``.
     builder_args : tuple of str
@@ -85,18 +90,30 @@ def build_instructor_book(out, root=".", builder_args=("-W", "-n", "--keep-going
         If ``_toc.yml`` or ``_config.yml`` is missing under ``root``.
     ValueError
         If ``out`` is the book root or contains it.
+    NotADirectoryError
+        If ``out`` is a file.
+    FileExistsError
+        If ``out`` is a non-empty folder that is not an earlier instructor build.
     RuntimeError
         If the build fails.
     """
     root, out = Path(root).resolve(), Path(out).resolve()
     if out == root or root.is_relative_to(out):
         raise ValueError(f"out must be a folder apart from the book root, got {str(out)!r}")
-    out.mkdir(parents=True, exist_ok=True)
+    if out.exists() and not out.is_dir():
+        raise NotADirectoryError(f"out must be a folder, got the file {str(out)!r}")
+    if out.is_dir() and any(out.iterdir()) and not (out / BUILD_MARKER).is_file():
+        raise FileExistsError(f"out: {str(out)!r} is a folder that is neither empty nor an earlier instructor "
+                              f"build (it has no {BUILD_MARKER} file); nothing was written: give a new or empty "
+                              f"folder")
     jupyter_book = Path(sys.executable).with_name("jupyter-book")
     env = dict(os.environ, COURSE_STATIC_WIDGETS="1", TQDM_DISABLE="1")
     with tempfile.TemporaryDirectory(prefix="instructor_book_") as temp:
         stage = Path(temp) / "book"
         stage_instructor_book(root, stage)
+        out.mkdir(parents=True, exist_ok=True)
+        (out / BUILD_MARKER).write_text("Built by python -m course_lib.exercises instructor-book; "
+                                        "later builds may overwrite this folder.\n")
         command = [str(jupyter_book) if jupyter_book.exists() else "jupyter-book", "build", str(stage),
                    "--path-output", str(out), *builder_args]
         result = run(command, env=env)
