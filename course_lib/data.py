@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ._checks import check_choice, check_int, check_number
+from ._checks import check_choice, check_count, check_number, check_seed
 
 NUM_LEVELS = 17  # digits pixels are integers 0..16
 DIGITS_SHAPE = (8, 8)
@@ -78,8 +78,9 @@ def toy2d(name, n=1000, seed=0, noise=None):
     seed : int
         Seed of a private NumPy generator (global state is not touched).
     noise : float, optional
-        Standard deviation of the Gaussian noise. Defaults: 0.05 (ring),
-        0.05 (grid), 0.1 (moons), 0.2 (spirals).
+        Standard deviation of the Gaussian noise, at most 100 (the modes lie
+        within 3 of the origin). Defaults: 0.05 (ring), 0.05 (grid), 0.1
+        (moons), 0.2 (spirals).
 
     Returns
     -------
@@ -88,10 +89,11 @@ def toy2d(name, n=1000, seed=0, noise=None):
         The mode (ring, grid) or arm (moons, spirals) each point came from.
     """
     check_choice("name", name, TOY2D_NAMES)
-    check_int("n", n, 1)
+    n = check_count("n", n, bytes_each=64)  # float64 draws and intermediates, about 8 per point
+    seed = check_seed("seed", seed)
     default_noise = {"ring": 0.05, "grid": 0.05, "moons": 0.1, "spirals": 0.2}[name]
     noise = default_noise if noise is None else noise
-    check_number("noise", noise)
+    check_number("noise", noise, maximum=100)
     rng = np.random.default_rng(seed)
     if name == "ring":
         labels = rng.integers(0, 8, size=n)

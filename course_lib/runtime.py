@@ -5,7 +5,7 @@ import random
 import numpy as np
 import torch
 
-from ._checks import check_int
+from ._checks import check_int, check_seed
 
 DEVICE_ENV_VAR = "COURSE_DEVICE"
 KNOWN_DEVICES = ("cpu", "cuda", "mps")
@@ -66,8 +66,8 @@ def device(preferred=None):
 
 
 def seed_everything(seed):
-    """Seed Python's, NumPy's and torch's global generators (CPU and CUDA)."""
-    check_int("seed", seed, 0)
+    """Seed Python's, NumPy's and torch's global generators (CPU and CUDA); ``seed`` is a Python or NumPy int."""
+    seed = check_seed("seed", seed)
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)
@@ -96,6 +96,7 @@ def setup(seed=0, threads=None, preferred=None, quiet=False):
     torch.device
     """
     seed_everything(seed)
+    seed = int(seed)
     if threads is None:
         env_threads = os.environ.get("OMP_NUM_THREADS", "")
         threads = int(env_threads) if env_threads.isdigit() and int(env_threads) > 0 else min(4, os.cpu_count() or 1)

@@ -7,13 +7,7 @@ from sklearn.discriminant_analysis import LinearDiscriminantAnalysis, QuadraticD
 from sklearn.linear_model import LogisticRegression as SklearnLogisticRegression
 from sklearn.naive_bayes import GaussianNB
 
-from course_lib.classifiers import (
-    GaussianClassifier,
-    LogisticRegression,
-    NotFittedError,
-    _stratified_subset,
-    learning_curve,
-)
+from course_lib.classifiers import GaussianClassifier, LogisticRegression, NotFittedError
 
 
 def make_blobs(n=300, num_features=4, num_classes=3, seed=0):
@@ -191,41 +185,6 @@ def test_logistic_regression_matches_sklearn(blobs, C):
     np.testing.assert_allclose(model.coef_.numpy(), reference.coef_, atol=1e-3)
 
 
-def test_stratified_subset_has_every_class_and_right_size():
-    labels = np.repeat(np.arange(10), [50, 5, 5, 5, 5, 5, 5, 5, 5, 10])
-    rng = np.random.default_rng(0)
-    for size in (10, 11, 25, 100):
-        rows = _stratified_subset(labels, size, rng)
-        assert len(rows) == size and len(np.unique(rows)) == size
-        assert set(labels[rows]) == set(range(10))
-
-
-def test_learning_curve_shapes_and_pairing(blobs):
-    x, y = blobs
-    test_x, test_y = make_blobs(n=100, seed=5)
-    sizes = [3, 10, 300]
-    result = learning_curve(lambda: GaussianClassifier("diag"), x, y, test_x, test_y, sizes, repeats=3)
-    assert set(result) == {"sizes", "mean", "std", "scores"}
-    assert result["scores"].shape == (3, 3) and ((0 <= result["scores"]) & (result["scores"] <= 1)).all()
-    np.testing.assert_allclose(result["mean"], result["scores"].mean(1))
-    assert result["std"][-1] == pytest.approx(0, abs=1e-12)  # the whole training set is fitted once
-    full_fit = GaussianClassifier("diag").fit(x, y).predict(test_x).numpy()
-    assert result["mean"][-1] == pytest.approx(np.mean(full_fit == test_y))
-    again = learning_curve(lambda: GaussianClassifier("diag"), x, y, test_x, test_y, sizes, repeats=3)
-    np.testing.assert_array_equal(result["scores"], again["scores"])
-
-
-def test_learning_curve_errors(blobs):
-    x, y = blobs
-    with pytest.raises(ValueError, match=r"sizes must lie between the number of classes \(3\) and the number "
-                                         r"of training examples \(300\), got \[2, 10\]"):
-        learning_curve(lambda: GaussianClassifier(), x, y, x, y, [2, 10])
-    with pytest.raises(TypeError, match="make_model must be a callable"):
-        learning_curve(GaussianClassifier(), x, y, x, y, [10])
-    with pytest.raises(ValueError, match=r"y_test must be a 1-D array of 300 labels \(one per row of X\), got shape \(299,\)"):
-        learning_curve(lambda: GaussianClassifier(), x, y, x, y[:-1], [10])
-
-
 def test_gaussian_classifier_errors(blobs):
     x, y = blobs
     with pytest.raises(ValueError, match=r"covariance_type must be one of \['full', 'diag', 'shared'\], got 'tied'"):
@@ -236,23 +195,23 @@ def test_gaussian_classifier_errors(blobs):
     with pytest.raises(NotFittedError, match=r"This GaussianClassifier is not fitted yet: call fit\(X, y\) first"):
         model.predict(x)
     assert issubclass(NotFittedError, ValueError)
-    with pytest.raises(ValueError, match=r"X must be a 2-D array of shape \(n_samples, n_features\) "
-                                         r"with both sizes >= 1, got shape \(300,\)"):
+    with pytest.raises(ValueError, match=r"^X must have shape \(n_samples, n_features\), got \(300,\)$"):
         model.fit(x[:, 0], y)
     with pytest.raises(ValueError, match=r"y must be a 1-D array of 300 labels \(one per row of X\), got shape \(299,\)"):
         model.fit(x, y[:-1])
-    with pytest.raises(TypeError, match="y must hold integer class labels, got dtype torch.float64"):
+    with pytest.raises(TypeError, match="^y must hold integers, got dtype torch.float64$"):
         model.fit(x, y.astype(float))
-    with pytest.raises(TypeError, match="X must be a torch.Tensor or numpy.ndarray, got list"):
-        model.fit(x.tolist(), y)
+    with pytest.raises(TypeError, match="^X must be a torch.Tensor, a NumPy array or a list of numbers, got dict$"):
+        model.fit({"x": x}, y)
+    torch.testing.assert_close(GaussianClassifier().fit(x.tolist(), y).means_, model.fit(x, y).means_)
     holey = x.copy()
     holey[3, 1] = np.nan
-    with pytest.raises(ValueError, match="X contains NaN; fit needs complete data"):
+    with pytest.raises(ValueError, match=r"^X must hold finite numbers, got 1 NaN; fit needs complete data \(NaN marks"):
         model.fit(holey, y)
     model.fit(x, y)
     with pytest.raises(ValueError, match="X has 3 features, but GaussianClassifier was fitted with 4"):
         model.predict(x[:, :3])
-    with pytest.raises(ValueError, match="X contains infinite values"):
+    with pytest.raises(ValueError, match="^X must hold finite numbers, got 4 infinite values$"):
         model.predict_proba(np.full((1, 4), np.inf))
     with pytest.raises(ValueError, match=r"labels must be among classes_ \[2, 5, 7\], got \[3\]"):
         model.sample(2, labels=[2, 3])
@@ -274,7 +233,7 @@ def test_logistic_regression_errors(blobs):
     model = LogisticRegression().fit(x, y)
     with pytest.raises(ValueError, match="X has 5 features, but LogisticRegression was fitted with 4"):
         model.predict(np.c_[x, x[:, :1]])
-    with pytest.raises(ValueError, match="X contains NaN"):
+    with pytest.raises(ValueError, match="^X must hold finite numbers, got 8 NaN; fit needs complete data"):
         model.predict(np.full((2, 4), np.nan))
 
 

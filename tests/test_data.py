@@ -163,3 +163,16 @@ def test_load_digits_returns_fresh_tensors():
     labels[0] = -1
     again_images, again_labels = data.load_digits("train")
     assert again_images.min() >= 0 and again_labels.min() >= 0
+
+
+def test_toy2d_checks_sizes_noise_and_seeds_before_drawing():
+    import re
+
+    with pytest.raises(ValueError, match=r"^noise must be a number <= 100, got 1e\+308$"):
+        data.toy2d("ring", noise=1e308)
+    with pytest.raises(ValueError, match=r"^n=10000000000 would need about 596\.0 GiB, more than the 2 GiB one call may use"):
+        data.toy2d("ring", n=10**10)
+    with pytest.raises(TypeError, match=re.escape("seed must be an int, got str '0'")):
+        data.toy2d("ring", seed="0")
+    x, _ = data.toy2d("ring", n=5, seed=np.int64(2))
+    assert torch.isfinite(x).all()

@@ -151,7 +151,11 @@ def test_repeatable_with_a_seed_and_different_across_seeds():
         c.fit(x)
     np.testing.assert_array_equal(a.means_, b.means_)
     assert not np.allclose(a.means_, c.means_)
-    np.testing.assert_array_equal(a.sample(10)[0], b.sample(10)[0])  # random_state fallback
+    torch.manual_seed(0)
+    first = a.sample(10)[0]
+    assert not np.array_equal(first, a.sample(10)[0])  # no generator: torch's global one, which moves on
+    torch.manual_seed(0)
+    np.testing.assert_array_equal(first, b.sample(10)[0])  # ... and which setup(seed) seeds
     one = a.sample(10, generator=torch.Generator().manual_seed(7))
     two = a.sample(10, generator=torch.Generator().manual_seed(7))
     np.testing.assert_array_equal(one[0], two[0])
@@ -216,11 +220,14 @@ def test_bad_parameters_raise_clear_errors(kwargs, error, match):
 
 
 @pytest.mark.parametrize("x, error, match", [
-    (np.zeros(5), ValueError, r"X must be a 2-D array of shape \(n_samples, n_features\), got a 1-D array of shape \(5,\)"),
-    (np.zeros((4, 2, 2)), ValueError, r"X must be a 2-D array .* got a 3-D array of shape \(4, 2, 2\)"),
-    (np.array([[0.0, 1.0], [np.nan, 2.0], [np.inf, 1.0]]), ValueError, r"X must not contain NaN or infinity, got 2"),
-    ("data", TypeError, r"X must be a NumPy array or a torch tensor, got str"),
-    (np.array([["a", "b"]]), TypeError, r"X must hold numbers"),
+    (np.zeros(5), ValueError, r"^X must have shape \(n_samples, n_features\), got \(5,\)$"),
+    (np.zeros((4, 2, 2)), ValueError, r"^X must have shape \(n_samples, n_features\), got \(4, 2, 2\)$"),
+    (np.zeros((0, 2)), ValueError, r"^X must not be empty, got shape \(0, 2\)$"),
+    (np.array([[0.0, 1.0], [np.nan, 2.0], [np.inf, 1.0]]), ValueError,
+     r"^X must hold finite numbers, got 2 NaN or infinite values$"),
+    ("data", TypeError, r"^X must be a torch.Tensor, a NumPy array or a list of numbers, got str$"),
+    (np.array([["a", "b"]]), TypeError, r"^X must hold real numbers, got an array of dtype <U1$"),
+    (torch.zeros(3, 2, device="meta"), ValueError, r"^X is on the 'meta' device, which holds shapes but no values"),
 ])
 def test_bad_data_raises_clear_errors(x, error, match):
     with pytest.raises(error, match=match):

@@ -1,6 +1,7 @@
 """Static checks on the committed notebooks (nbval executes them separately)."""
 import json
 import re
+import sys
 
 import pytest
 import yaml
@@ -26,13 +27,46 @@ def install_cell():
     repo = CONFIG["repository"]
     return (
         "# On Colab, install the course library from the course repository; elsewhere this does nothing.\n"
+        "# pip leaves Colab's preinstalled packages (torch, numpy, ipywidgets...) as they are.\n"
         "import sys\n"
         "\n"
         'if "google.colab" in sys.modules:\n'
         "    import subprocess\n"
+        "    from importlib.metadata import version\n"
+        "\n"
         '    subprocess.run([sys.executable, "-m", "pip", "install", "-q",\n'
-        f'                    "course-lib @ git+{repo["url"]}@{repo["branch"]}"], check=True)'
+        f'                    "course-lib @ git+{repo["url"]}@{repo["branch"]}"], check=True)\n'
+        '    if int(version("ipywidgets").split(".")[0]) >= 8:  # Colab shows ipywidgets 8 widgets only with this\n'
+        "        from google.colab import output\n"
+        "        output.enable_custom_widget_manager()"
     )
+
+
+def test_install_cell_is_python_that_upgrades_nothing():
+    cell = install_cell()
+    compile(cell, "install cell", "exec")
+    # pip's default strategy (only-if-needed) keeps Colab's packages; -U would replace them.
+    assert not re.search(r'"(-U|--upgrade)"', cell)
+
+
+@pytest.mark.parametrize("ipywidgets_version, manager_enabled", [("7.7.1", False), ("8.1.5", True)])
+def test_install_cell_enables_colabs_widget_manager_for_ipywidgets_8(monkeypatch, ipywidgets_version,
+                                                                      manager_enabled):
+    import importlib.metadata
+    import subprocess
+    import types
+
+    calls = []
+    colab = types.ModuleType("google.colab")
+    colab.output = types.SimpleNamespace(enable_custom_widget_manager=lambda: calls.append("widget manager"))
+    monkeypatch.setitem(sys.modules, "google", types.ModuleType("google"))
+    monkeypatch.setitem(sys.modules, "google.colab", colab)
+    monkeypatch.setattr(subprocess, "run", lambda args, check: calls.append(args[-1]))
+    monkeypatch.setattr(importlib.metadata, "version",
+                        lambda name: ipywidgets_version if name == "ipywidgets" else pytest.fail(name))
+    exec(install_cell(), {})
+    repo = CONFIG["repository"]
+    assert calls == [f"course-lib @ git+{repo['url']}@{repo['branch']}"] + ["widget manager"] * manager_enabled
 
 
 def _rel(path):

@@ -43,7 +43,7 @@ def test_scatter_and_density_plots_label_axes():
 
 
 def test_training_curves_plot_train_and_validation():
-    history = train.History(train_loss=[3.0, 2.0, 1.5], val_loss=[3.1, 2.2, 1.9])
+    history = train.History(series={"train_loss": [3.0, 2.0, 1.5], "val_loss": [3.1, 2.2, 1.9]})
     ax = plotting.training_curves(history, ylabel="nats")
     assert [line.get_label() for line in ax.get_lines()] == ["train", "validation"]
     np.testing.assert_array_equal(ax.get_lines()[1].get_ydata(), [3.1, 2.2, 1.9])
@@ -69,3 +69,30 @@ def test_tile_pads_with_the_fill_value():
     assert canvas.shape == (2 * 3 + 1, 2 * 3 + 1)
     assert (canvas == 1).sum() == 12 and (canvas == -1).sum() == canvas.size - 12
     np.testing.assert_array_equal(canvas[4:6, 1:3], np.ones((2, 2)))  # third image starts row two
+
+
+def test_plots_refuse_nan_and_inf_unless_missing_pixels_are_asked_for():
+    import re
+
+    holey = np.zeros((2, 64))
+    holey[0, 3] = np.nan
+    message = "images must hold finite numbers, got 1 NaN; pass allow_missing=True to draw NaN as missing (blank) pixels"
+    with pytest.raises(ValueError, match="^" + re.escape(message) + "$"):
+        plotting.image_grid(holey)
+    assert np.isnan(plotting.tile(holey, allow_missing=True)[1:9, 1:9]).sum() == 1
+    with pytest.raises(ValueError, match=r"^images must hold finite numbers, got 64 infinite values$"):
+        plotting.tile(np.full((1, 64), np.inf), allow_missing=True)
+    with pytest.raises(ValueError, match=r"^ncols must be an int >= 1, got 0$"):
+        plotting.tile(np.zeros((2, 64)), ncols=0)
+    with pytest.raises(ValueError, match=r"^x must hold finite numbers, got 1 NaN or infinite values$"):
+        plotting.scatter2d(np.array([[0.0, np.nan]]))
+    with pytest.raises(ValueError, match=r"^means must hold finite numbers, got 1 NaN or infinite values$"):
+        plotting.covariance_ellipses(np.array([[0.0, np.inf]]), np.eye(2)[None])
+    with pytest.raises(ValueError, match=r"^covariances must hold finite numbers, got 1 NaN"):
+        plotting.covariance_ellipses(np.zeros((1, 2)), np.array([[[1.0, np.nan], [0.0, 1.0]]]))
+    with pytest.raises(ValueError, match=r"^log_density returned 22500 NaN or \+inf values on the grid"):
+        plotting.density_contour(lambda points: torch.full((len(points),), float("nan")))
+    with pytest.raises(ValueError, match=r"^xlim must be \(low, high\) with low < high, got \(1, 1\)$"):
+        plotting.density_contour(lambda points: points[:, 0], xlim=(1, 1))
+    with pytest.raises(TypeError, match=r"^history must be a course_lib.train.History, got dict$"):
+        plotting.training_curves({"train_loss": [1.0]})

@@ -83,3 +83,18 @@ def test_setup_names_its_device_argument(monkeypatch):
     with pytest.raises(ValueError, match=r"preferred must be one of .*got 'gpu'"):
         runtime.setup(preferred="gpu", quiet=True)
     assert runtime.setup(preferred="cpu", quiet=True) == torch.device("cpu")
+
+
+def test_setup_takes_numpy_int_seeds_and_seeds_every_generator():
+    import random
+
+    import numpy as np
+
+    from course_lib import setup
+
+    setup(np.int64(3), quiet=True)
+    first = (random.random(), np.random.rand(), torch.rand(1).item())
+    setup(3, quiet=True)
+    assert (random.random(), np.random.rand(), torch.rand(1).item()) == first
+    with pytest.raises(TypeError, match=r"^seed must be an int, got float 3.0$"):
+        setup(3.0, quiet=True)

@@ -97,8 +97,12 @@ def test_fit_rejects_bad_data_and_callables():
         train.fit(model, _mse, [[1.0, 2.0]])
     with pytest.raises(ValueError, match=r"train_data: all tensors need the same first dimension, got \[4, 5\]"):
         train.fit(model, _mse, (torch.zeros(4, 3), torch.zeros(5)))
-    with pytest.raises(ValueError, match="val_data is empty"):
+    with pytest.raises(ValueError, match=r"^val_data\[0\] must not be empty, got shape \(0, 3\)$"):
         train.fit(model, _mse, _regression(), (torch.zeros(0, 3), torch.zeros(0)))
+    x, y = _regression()
+    x[2, 1] = float("nan")
+    with pytest.raises(ValueError, match=r"^train_data\[0\] must hold finite numbers, got 1 NaN or infinite values$"):
+        train.fit(model, _mse, (x, y))
     with pytest.raises(TypeError, match="loss_fn must be callable"):
         train.fit(model, "mse", _regression())
     with pytest.raises(TypeError, match="model must be a torch.nn.Module, got str"):
@@ -120,8 +124,65 @@ def test_early_stopping_keeps_the_initial_weights_if_nothing_improves():
     torch.manual_seed(0)
     model = torch.nn.Linear(3, 1)
     initial = {k: v.clone() for k, v in model.state_dict().items()}
-    nan_loss = lambda m, batch: _mse(m, batch) * float("nan")  # noqa: E731
-    history = train.fit(model, nan_loss, _regression(), _regression(seed=1), epochs=10, patience=2, progress=False)
+    def nan_when_evaluated(m, batch):  # trains normally; the validation loss never improves on +inf
+        return _mse(m, batch) * (1.0 if m.training else float("nan"))
+
+    history = train.fit(model, nan_when_evaluated, _regression(), _regression(seed=1), epochs=10, patience=2,
+                        progress=False)
     assert history.stop_reason == "early_stopping" and history.best_epoch == -1 and history.epochs == 2
     for name, value in model.state_dict().items():
         torch.testing.assert_close(value, initial[name])
+
+
+def test_a_diverging_learning_rate_stops_with_the_epoch_batch_and_advice():
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Linear(3, 16), torch.nn.Tanh(), torch.nn.Linear(16, 1))
+    optimizer = torch.optim.SGD(model.parameters(), lr=1e30)
+    with pytest.raises(FloatingPointError, match=r"^the training loss became NaN or infinite at epoch 0, batch "
+                                                 r"\d+: training diverged\. Try a smaller learning rate \(lr=1e\+30 now\)"):
+        train.fit(model, _mse, _regression(), optimizer=optimizer, epochs=3, batch_size=8, progress=False)
+
+
+def test_fit_checks_the_loss_the_model_and_the_optimizer():
+    model = torch.nn.Linear(3, 1)
+    with pytest.raises(TypeError, match=r"^loss_fn must return a scalar tensor \(the batch's mean loss\), got a "
+                                        r"tensor of shape \(64,\) at epoch 0, batch 0$"):
+        train.fit(model, lambda m, b: (m(b[0]).squeeze(1) - b[1]).square(), _regression(), progress=False)
+    with pytest.raises(TypeError, match=r"^loss_fn must return a scalar tensor \(the batch's mean loss\), got float"):
+        train.fit(model, lambda m, b: 1.0, _regression(), progress=False)
+    with pytest.raises(ValueError, match=r"^loss_fn returned a loss that does not depend on the model's trainable"):
+        train.fit(model, lambda m, b: b[1].mean(), _regression(), progress=False)
+    frozen = torch.nn.Linear(3, 1).requires_grad_(False)
+    with pytest.raises(ValueError, match=r"^model has no trainable parameters \(a Linear with 2 parameter tensors"):
+        train.fit(frozen, _mse, _regression(), progress=False)
+    with pytest.raises(ValueError, match=r"^model has no trainable parameters \(a ReLU with 0 parameter tensors"):
+        train.fit(torch.nn.ReLU(), _mse, _regression(), progress=False)
+    other = torch.optim.Adam(torch.nn.Linear(3, 1).parameters())
+    with pytest.raises(ValueError, match=r"^optimizer updates none of model's trainable parameters; build it from"):
+        train.fit(model, _mse, _regression(), optimizer=other, progress=False)
+
+
+def test_history_holds_named_series():
+    history = train.History()
+    history.record(d_loss=torch.tensor(0.5), g_loss=2)
+    history.record(d_loss=0.25, g_loss=1.5)
+    assert history["d_loss"] == [0.5, 0.25] and history["g_loss"] == [2.0, 1.5]
+    assert "d_loss" in history and "train_loss" not in history and history.epochs == 0
+    with pytest.raises(KeyError, match=r"no series 'd_real' in this History; it has \['d_loss', 'g_loss'\]"):
+        history["d_real"]
+    fitted = train.fit(torch.nn.Linear(3, 1), _mse, _regression(), _regression(seed=1), epochs=2, progress=False)
+    assert sorted(fitted.series) == ["seconds", "train_loss", "val_loss"] and fitted.epochs == 2
+
+
+def test_batches_are_public_shuffled_by_a_generator_and_complete():
+    x, y = _regression()
+    ordered = list(train.batches((x, y), 50))
+    assert [len(b[0]) for b in ordered] == [50] * (len(x) // 50) + ([len(x) % 50] if len(x) % 50 else [])
+    torch.testing.assert_close(torch.cat([b[0] for b in ordered]), x)
+    shuffled = torch.cat(list(train.batches(x, 7, generator=torch.Generator().manual_seed(0))))
+    assert not torch.equal(shuffled, x)
+    torch.testing.assert_close(shuffled.sort(0).values, x.sort(0).values)
+    with pytest.raises(ValueError, match=r"^batch_size must be an int >= 1, got 0$"):
+        train.batches(x, 0)
+    with pytest.raises(TypeError, match=r"^data must be a tensor or a tuple of tensors, got str$"):
+        train.batches("x", 4)

@@ -8,6 +8,7 @@ import torch
 from course_lib import widgets as W
 from course_lib import vae as V
 from course_lib.data import load_digits
+from course_lib.plotting import digit_tiles
 
 ipywidgets = pytest.importorskip("ipywidgets")
 
@@ -106,22 +107,22 @@ def test_array_png_round_trips_grey_and_rgb():
 def test_digit_tiles_layout_and_ink():
     images = torch.zeros(3, 64)
     images[1] = 16.0  # all ink
-    tiles = W.digit_tiles(images, ncols=2, scale=2)
+    tiles = digit_tiles(images, ncols=2, scale=2)
     assert tiles.shape == (2 * 17 + 1, 2 * 17 + 1) and tiles.dtype == np.uint8
     assert (tiles[1:17, 1:17] == 255).all()  # blank digit: white paper
     assert (tiles[1:17, 18:34] == 0).all()  # full ink: black
-    with pytest.raises(ValueError, match=r"images must have shape \(N, 64\) with N >= 1, got \(2, 8, 8\)"):
-        W.digit_tiles(np.zeros((2, 8, 8)))
+    with pytest.raises(ValueError, match=r"images must have shape \(N, 64\), got \(2, 8, 8\)"):
+        digit_tiles(np.zeros((2, 8, 8)))
 
 
 # --- VAE widgets ----------------------------------------------------------------
 
 def test_sampler_shows_the_seeded_decode_and_resamples(model):
-    box = W.vae_sampler(model, num_samples=6)
+    box = W.vae_sampler(model, n=6)
     box.controls["temperature"].value = 0.5
     box.controls["seed"].value = 3
     expected = model.sample(6, generator=torch.Generator().manual_seed(3), temperature=0.5, mean=True)
-    np.testing.assert_array_equal(png_pixels(box.image.value), W.digit_tiles(expected, ncols=8))
+    np.testing.assert_array_equal(png_pixels(box.image.value), digit_tiles(expected, ncols=8))
     before = box.image.value
     box.button.click()
     assert box.controls["seed"].value == 4 and box.image.value != before
@@ -140,13 +141,13 @@ def test_interpolation_slides_from_a_to_b(model, test_digits):
     box = W.vae_interpolation(model, images, index_a=2, index_b=5)
     for t, row in ((0.0, 0), (1.0, -1)):
         box.controls["t"].value = t
-        expected = W.digit_tiles(torch.stack([images[2], model.interpolate(images[2], images[5], 2)[row], images[5]]))
+        expected = digit_tiles(torch.stack([images[2], model.interpolate(images[2], images[5], 2)[row], images[5]]))
         np.testing.assert_array_equal(png_pixels(box.image.value), expected)
     box.controls["method"].value = "slerp"
     box.controls["t"].value = 0.5
     middle = model.interpolate(images[2], images[5], steps=3, method="slerp")[1]
     side = 8 * 8
-    np.testing.assert_array_equal(box.pixels[1:1 + side, 2 + side:2 + 2 * side], W.digit_tiles(middle[None], pad=0))
+    np.testing.assert_array_equal(box.pixels[1:1 + side, 2 + side:2 + 2 * side], digit_tiles(middle[None], pad=0))
 
 
 def test_latent_explorer_decodes_the_chosen_point(model_2d, test_digits):
@@ -156,7 +157,7 @@ def test_latent_explorer_decodes_the_chosen_point(model_2d, test_digits):
     box.controls["z2"].value = -0.5
     size = box.background.shape[0]
     digit = model_2d.decode_mean(torch.tensor([[1.5, -0.5]]))
-    expected = W.digit_tiles(digit, scale=size // 8, pad=0)
+    expected = digit_tiles(digit, scale=size // 8, pad=0)
     shown = png_pixels(box.image.value)
     np.testing.assert_array_equal(shown[:expected.shape[0], size + 8:, 0], expected)
     assert (shown[:, :size] != box.background).any()  # the cross marks the point
@@ -169,7 +170,7 @@ def test_latent_explorer_needs_two_latent_dimensions(model, test_digits):
 
 def test_vae_animations_have_the_expected_frames(model, model_2d, test_digits):
     images, labels = test_digits
-    assert W.vae_sampler_animation(model, num_samples=4, frames=2).data.count("data:image/png;base64") == 10
+    assert W.vae_sampler_animation(model, n=4, frames=2).data.count("data:image/png;base64") == 10
     assert W.vae_interpolation_animation(model, images, frames=3).data.count("data:image/png;base64") == 3
     assert W.vae_latent_explorer_animation(model_2d, images, labels, frames=4).data.count(
         "data:image/png;base64") == 4
@@ -179,13 +180,13 @@ def test_vae_widgets_render_in_eval_mode_and_keep_the_training_mode(test_digits)
     images, labels = test_digits
     torch.manual_seed(2)
     model = V.VAE(V.VAEConfig(latent_dim=2, hidden_dim=16, num_hidden=1, dropout=0.2)).train()
-    for render in (lambda: W.render_vae_samples(model, num_samples=4),
+    for render in (lambda: W.render_vae_samples(model, n=4),
                    lambda: W.render_vae_interpolation(model, images[0], images[1], t=0.3, method="slerp"),
                    lambda: W.latent_background(model, images, labels),
                    lambda: W.render_latent_point(model, np.full((64, 64, 3), 255, np.uint8), 0.5, -1.0)):
         np.testing.assert_array_equal(render(), render())
         assert model.training
-    W.vae_sampler(model, num_samples=4)
+    W.vae_sampler(model, n=4)
     W.vae_interpolation(model, images)
     W.vae_latent_explorer(model, images, labels)
     W.vae_interpolation_animation(model, images, frames=2)
@@ -202,8 +203,8 @@ def test_latent_background_takes_tensor_or_list_labels(model_2d, test_digits):
 
 def test_digit_tiles_takes_float64_arrays_and_a_custom_vmax():
     images = np.full((1, 64), 8.0)
-    assert (W.digit_tiles(images, scale=1, pad=0) == 127).all()  # half of the top level 16
-    assert (W.digit_tiles(images, scale=1, pad=0, vmax=8.0) == 0).all()
+    assert (digit_tiles(images, scale=1, pad=0) == 127).all()  # half of the top level 16
+    assert (digit_tiles(images, scale=1, pad=0, vmax=8.0) == 0).all()
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
@@ -214,7 +215,7 @@ def test_cuda_model_renders_cpu_data_and_a_fresh_cpu_copy(test_digits):
     W.render_vae_interpolation(model, images[0], images[1])
     W.latent_background(model, images, labels.cuda())
     W.render_latent_point(model, np.full((64, 64, 3), 255, np.uint8), 0.0, 0.0)
-    box = W.vae_sampler(model, num_samples=4)
+    box = W.vae_sampler(model, n=4)
     box.controls["device"].value = "cpu"
     before = box.pixels
     with torch.no_grad():
@@ -222,7 +223,26 @@ def test_cuda_model_renders_cpu_data_and_a_fresh_cpu_copy(test_digits):
             parameter.add_(0.5)  # "training" after the widget was built
     box.controls["seed"].value += 1
     box.controls["seed"].value -= 1
-    expected = W.render_vae_samples(model, seed=box.controls["seed"].value, device="cpu", num_samples=4)
+    expected = W.render_vae_samples(model, seed=box.controls["seed"].value, device="cpu", n=4)
     np.testing.assert_array_equal(box.pixels, expected)
     assert not np.array_equal(box.pixels, before)
-    assert W.vae_sampler_animation(model, num_samples=4, frames=2).data.count("data:image/png;base64") == 10
+    assert W.vae_sampler_animation(model, n=4, frames=2).data.count("data:image/png;base64") == 10
+
+
+def test_widget_renderers_refuse_bad_inputs_before_drawing(test_digits):
+    torch.manual_seed(0)
+    model = V.VAE(V.VAEConfig(latent_dim=2, hidden_dim=8, num_hidden=1, dropout=0.0))
+    images, labels = test_digits
+    with pytest.raises(ValueError, match=r"^temperature must be a finite number >= 0, got nan$"):
+        W.render_vae_samples(model, temperature=float("nan"))
+    with pytest.raises(TypeError, match=r"^seed must be an int, got float 1.5$"):
+        W.render_vae_samples(model, seed=1.5)
+    with pytest.raises(ValueError, match=r"^t must be a number <= 1.0, got 1.5$"):
+        W.render_vae_interpolation(model, images[0], images[1], t=1.5)
+    background = W.latent_background(model, images[:50], labels[:50])
+    with pytest.raises(ValueError, match=r"^z1 must be a finite number >= -3.0, got inf$"):
+        W.render_latent_point(model, background, float("inf"), 0.0)
+    holey = images[:3].clone()
+    holey[0, 0] = float("nan")
+    with pytest.raises(ValueError, match=r"^images must hold finite numbers, got 1 NaN or infinite values$"):
+        W.vae_interpolation(model, holey)

@@ -5,10 +5,7 @@ Chapter 3 derives every step. The estimator follows scikit-learn's
 attributes), so from the same initial parameters both give the same fit.
 Equation numbers refer to the chapter:
 
-(3.1) p(x) = sum_k pi_k N(x | mu_k, Sigma_k)
-(3.3) E-step: r_nk = pi_k N(x_n | mu_k, Sigma_k) / p(x_n)
-(3.4) M-step: N_k = sum_n r_nk, pi_k = N_k / N, mu_k = sum_n r_nk x_n / N_k,
-      Sigma_k = sum_n r_nk (x_n - mu_k)(x_n - mu_k)^T / N_k + reg_covar * I
+(3.1) p(x) = sum_k pi_k N(x | mu_k, Sigma_k), fitted by the E- and M-steps of :mod:`.em`.
 """
 import math
 import warnings
@@ -16,179 +13,18 @@ import warnings
 import numpy as np
 import torch
 
-from ._checks import NotFittedError, check_choice, check_int, check_number
+from .. import _tensors
+from .._checks import NotFittedError, check_choice, check_count, check_int, check_number
+from .._gaussian import sample_components
+from .em import _exp, covariances_from_precision_cholesky, e_step, m_step, precision_cholesky
+from .kmeans import kmeans, kmeans_plusplus
 
 COVARIANCE_TYPES = ("full", "diag", "spherical")
 INIT_PARAMS = ("kmeans", "k-means++", "random", "random_from_data")
-COLLAPSED = ("Fitting the mixture model failed because some components have ill-defined empirical "
-             "covariance (for instance caused by singleton or collapsed samples). Try to decrease "
-             "the number of components, increase reg_covar, or scale the input data.")
 
 
 class ConvergenceWarning(UserWarning):
     """EM stopped at ``max_iter`` before the lower bound changed by less than ``tol``."""
-
-
-def _exp(a):
-    """exp(a) with arguments clamped at -700: the result only changes below 1e-304, and CPUs
-    compute underflowing (subnormal) results up to 100 times slower."""
-    return a.clamp(min=-700.0).exp_()
-
-
-def logsumexp(a, dim):
-    """Stable log sum_k exp(a_k) along ``dim``: the largest term is factored out first."""
-    top = a.amax(dim, keepdim=True)
-    return _exp(a - top).sum(dim).log_() + top.squeeze(dim)
-
-
-def log_gaussian_prob(x, means, prec_chol, covariance_type):
-    """Log density of every point under every component, log N(x_n | mu_k, Sigma_k).
-
-    Uses the Cholesky factor U_k of the precision (Sigma_k^{-1} = U_k U_k^T):
-    log N = -d/2 log(2 pi) + log det U_k - |U_k^T (x - mu_k)|^2 / 2.
-
-    Parameters
-    ----------
-    x : Tensor, shape (N, d)
-    means : Tensor, shape (K, d)
-    prec_chol : Tensor, shape (K, d, d) upper triangular ("full"), (K, d) ("diag") or (K,) ("spherical")
-    covariance_type : {"full", "diag", "spherical"}
-
-    Returns
-    -------
-    Tensor, shape (N, K)
-    """
-    d = x.shape[1]
-    if covariance_type == "full":
-        k = means.shape[0]
-        log_det = torch.diagonal(prec_chol, dim1=-2, dim2=-1).log().sum(-1)  # (K,)
-        y = x @ prec_chol.permute(1, 0, 2).reshape(d, k * d)  # (N, K*d): U_k^T x_n, one matrix product
-        y -= (means.unsqueeze(1) @ prec_chol).reshape(1, k * d)  # minus U_k^T mu_k
-        ones = torch.ones(d, dtype=x.dtype, device=x.device)
-        squared = y.square_().view(-1, k, d) @ ones  # (N, K); a product sums faster than .sum(-1) for small d
-    elif covariance_type == "diag":
-        log_det = prec_chol.log().sum(-1)
-        prec = prec_chol.square()  # (K, d)
-        squared = (means.square() * prec).sum(1) - 2 * x @ (means * prec).T + x.square() @ prec.T
-    else:
-        log_det = d * prec_chol.log()
-        prec = prec_chol.square()  # (K,)
-        squared = (means.square().sum(1) - 2 * x @ means.T + x.square().sum(1, keepdim=True)) * prec
-    return -0.5 * (d * math.log(2 * math.pi) + squared) + log_det
-
-
-def e_step(x, weights, means, prec_chol, covariance_type):
-    """E-step (3.3): per-point log-likelihood and log-responsibilities, via log-sum-exp.
-
-    Returns
-    -------
-    log_px : Tensor, shape (N,)
-        log p(x_n) = logsumexp_k (log pi_k + log N(x_n | mu_k, Sigma_k)).
-    log_resp : Tensor, shape (N, K)
-        log r_nk = log pi_k + log N(x_n | mu_k, Sigma_k) - log p(x_n).
-    """
-    weighted = log_gaussian_prob(x, means, prec_chol, covariance_type) + weights.log()  # (N, K)
-    log_px = logsumexp(weighted, dim=1)
-    return log_px, weighted - log_px.unsqueeze(1)
-
-
-def m_step(x, resp, reg_covar, covariance_type):
-    """M-step (3.4): the weights, means and covariances that maximise the expected log-likelihood.
-
-    Parameters
-    ----------
-    x : Tensor, shape (N, d)
-    resp : Tensor, shape (N, K)
-        Responsibilities; rows sum to one.
-
-    Returns
-    -------
-    weights : Tensor, shape (K,)
-    means : Tensor, shape (K, d)
-    covariances : Tensor, shape (K, d, d), (K, d) or (K,) by ``covariance_type``
-    """
-    nk = resp.sum(0) + 10 * torch.finfo(resp.dtype).eps  # (K,), kept away from 0 as scikit-learn does
-    means = resp.T @ x / nk.unsqueeze(1)  # (K, d)
-    # sum_n r_nk (x_n - mu_k)^2 = sum_n r_nk (x_n - c)^2 - N_k (mu_k - c)^2 for any c (outer products
-    # for "full"); c is the data mean, as far from zero the subtraction would cancel every digit
-    centre = x.mean(0)
-    xc, mc = x - centre, means - centre  # (N, d), (K, d)
-    if covariance_type == "full":
-        second = (resp.T.unsqueeze(-1) * xc).mT @ xc / nk.view(-1, 1, 1)  # (K, d, d)
-        covariances = second - mc.unsqueeze(2) * mc.unsqueeze(1)
-        variances, second = covariances.diagonal(dim1=-2, dim2=-1), second.diagonal(dim1=-2, dim2=-1)  # views
-    else:  # diagonal variances; spherical averages them over dimensions
-        second = resp.T @ xc.square() / nk.unsqueeze(1)  # (K, d)
-        covariances = variances = second - mc.square()
-    # a variance within the rounding error of the subtraction is zero (a collapsed component),
-    # not noise of either sign that would let a collapse pass unnoticed
-    variances.masked_fill_(variances <= 16 * torch.finfo(x.dtype).eps * second, 0.0).add_(reg_covar)
-    if covariance_type == "spherical":
-        covariances = covariances.mean(1)
-    return nk / nk.sum(), means, covariances
-
-
-def precision_cholesky(covariances, covariance_type):
-    """Upper-triangular U_k with Sigma_k^{-1} = U_k U_k^T (1/sqrt of variances for diag/spherical).
-
-    Raises
-    ------
-    ValueError
-        If a covariance is not positive definite (a collapsed component).
-    """
-    if covariance_type == "full":
-        chol, info = torch.linalg.cholesky_ex(covariances)  # Sigma = L L^T
-        if bool(info.any()):
-            raise ValueError(COLLAPSED)
-        eye = torch.eye(covariances.shape[-1], dtype=covariances.dtype, device=covariances.device)
-        return torch.linalg.solve_triangular(chol, eye.expand_as(chol), upper=False).mT  # L^{-T}
-    if bool((covariances <= 0).any()):
-        raise ValueError(COLLAPSED)
-    return covariances.rsqrt()
-
-
-def covariances_from_precision_cholesky(prec_chol, covariance_type):
-    """Sigma_k = (U_k U_k^T)^{-1}, shaped as ``covariances_`` for ``covariance_type``."""
-    if covariance_type == "full":
-        return torch.linalg.inv(prec_chol @ prec_chol.mT)
-    return prec_chol.square().reciprocal()
-
-
-def kmeans_plusplus(x, n_clusters, generator):
-    """Greedy k-means++ seeding (Arthur and Vassilvitskii 2007): indices of ``n_clusters`` rows of ``x``.
-
-    Each new centre is the best of ``2 + log K`` candidates drawn with
-    probability proportional to the squared distance to the nearest centre.
-    """
-    n_trials = 2 + int(math.log(n_clusters))
-    first = int(torch.randint(len(x), (1,), generator=generator, device=generator.device))
-    indices = [first]
-    closest = (x - x[first]).square().sum(1)  # (N,) squared distance to the nearest centre
-    for _ in range(1, n_clusters):
-        total = closest.sum()
-        probs = closest / total if total > 0 else torch.ones_like(closest)
-        candidates = torch.multinomial(probs.to(generator.device), n_trials, True, generator=generator)
-        candidates = candidates.to(x.device)
-        new_closest = torch.minimum(closest, torch.cdist(x[candidates], x).square())  # (T, N)
-        best = int(new_closest.sum(1).argmin())
-        closest = new_closest[best]
-        indices.append(int(candidates[best]))
-    return torch.tensor(indices, device=x.device)
-
-
-def kmeans(x, n_clusters, generator, max_iter=100):
-    """k-means++ seeding, then Lloyd iterations until no label changes; returns labels, shape (N,)."""
-    centres = x[kmeans_plusplus(x, n_clusters, generator)]  # (K, d)
-    labels = None
-    for _ in range(max_iter):
-        new_labels = torch.cdist(x, centres).argmin(1)
-        if labels is not None and torch.equal(new_labels, labels):
-            break
-        labels = new_labels
-        counts = torch.bincount(labels, minlength=n_clusters).unsqueeze(1)  # (K, 1)
-        sums = torch.zeros_like(centres).index_add_(0, labels, x)
-        centres = torch.where(counts > 0, sums / counts.clamp(min=1), centres)  # empty cluster: keep centre
-    return labels
 
 
 def _fitted_attribute(key, doc):
@@ -249,37 +85,27 @@ class GaussianMixture:
             check_int("random_state", self.random_state, 0)
         check_choice("covariance_type", self.covariance_type, COVARIANCE_TYPES)
         check_choice("init_params", self.init_params, INIT_PARAMS)
+        _tensors.check_dtype("dtype", self.dtype, (torch.float32, torch.float64))
+        _tensors.check_device("device", self.device)
 
     def _tensor(self, x, name="X", device=None):
         """Validate an input; return it as a tensor in ``dtype`` on the model's device, and whether it was NumPy."""
-        is_numpy = not isinstance(x, torch.Tensor)
-        if is_numpy:
-            if not isinstance(x, (np.ndarray, list, tuple)):
-                raise TypeError(f"{name} must be a NumPy array or a torch tensor, got {type(x).__name__}")
-            x = np.asarray(x)
-            if x.dtype.kind not in "biuf":
-                raise TypeError(f"{name} must hold numbers, got an array of dtype {x.dtype}")
-            x = torch.from_numpy(x)
-        if name == "X" and x.ndim != 2:
-            raise ValueError(f"X must be a 2-D array of shape (n_samples, n_features), "
-                             f"got a {x.ndim}-D array of shape {tuple(x.shape)}")
-        if name == "X" and (x.shape[0] == 0 or x.shape[1] == 0):
-            raise ValueError(f"X must have at least one sample and one feature, got shape {tuple(x.shape)}")
-        if x.is_floating_point() and not bool(torch.isfinite(x).all()):
-            count = int((~torch.isfinite(x)).sum())
-            raise ValueError(f"{name} must not contain NaN or infinity, got {count} such values")
         if device is None:
-            device = self._state["means"].device if self._state else (self.device or x.device)
-        return x.detach().to(device=device, dtype=self.dtype), is_numpy
+            device = self._state["means"].device if self._state else self.device
+            device = device or (x.device if isinstance(x, torch.Tensor) else None)
+        shape = ("n_samples", "n_features") if name == "X" else None
+        return _tensors.as_tensor(name, x, dtype=self.dtype, device=device, shape=shape).detach(), \
+            not isinstance(x, torch.Tensor)
 
     @staticmethod
     def _output(value, numpy, like=None):
         """``value`` as a NumPy array, or as a tensor on the device of the tensor ``like``."""
         if numpy:
-            return value.detach().cpu().numpy()
+            return _tensors.to_numpy(value)
         return value if like is None else value.to(like.device)
 
     def _generator(self, device):
+        """The generator that initialises ``fit``, from ``random_state``."""
         if isinstance(self.random_state, torch.Generator):
             return self.random_state
         generator = torch.Generator(device=device)
@@ -442,33 +268,26 @@ class GaussianMixture:
         n : int
             Number of samples.
         generator : torch.Generator, optional
-            Source of randomness; defaults to one seeded from ``random_state``.
+            Source of randomness, on any device; default torch's global CPU
+            generator (``random_state`` seeds ``fit`` only, as the initialisation).
 
         Returns
         -------
-        X : array or Tensor, shape (n, d)
+        X : array or Tensor, shape (n, d), in ``dtype``
         labels : array or Tensor, shape (n,), int64
             The component z each sample was drawn from.
         """
         state = self._fitted("sample")
-        check_int("n", n, 1)
-        if generator is not None and not isinstance(generator, torch.Generator):
-            raise TypeError(f"generator must be a torch.Generator or None, got {type(generator).__name__}")
-        means = state["means"]
+        means = state["means"]  # (K, d)
+        n = check_count("n", n, bytes_each=means.shape[1] * means.element_size())
+        _tensors.check_generator(generator)
         if "scale" not in state:  # factorise once, on the first call: mu_z + scale_z eps ~ N(mu_z, Sigma_z)
             cov = state["covariances"]
             state["scale"] = torch.linalg.cholesky(cov) if self.covariance_type == "full" else cov.sqrt()
-        scale = state["scale"]  # (K, d, d) lower triangular L with Sigma = L L^T, or (K, d) / (K,) std devs
-        if generator is None:
-            generator = self._generator("cpu")
-        labels = torch.multinomial(state["weights"].to(generator.device), n, True, generator=generator)
-        noise = torch.randn(n, means.shape[1], generator=generator, device=generator.device, dtype=means.dtype)
-        labels, noise = labels.to(means.device), noise.to(means.device)  # (n,), (n, d)
-        if self.covariance_type == "full":
-            scaled = (scale[labels] @ noise.unsqueeze(-1)).squeeze(-1)  # L_z eps
-        else:
-            scaled = noise * (scale[labels] if self.covariance_type == "diag" else scale[labels].unsqueeze(1))
-        return self._output(means[labels] + scaled, self._fit_numpy), self._output(labels, self._fit_numpy)
+        labels = _tensors.categorical(state["weights"], n, generator)  # (n,)
+        noise = _tensors.normal((n, means.shape[1]), generator, means.device, means.dtype)  # (n, d)
+        x = sample_components(means, state["scale"], labels, noise)
+        return self._output(x, self._fit_numpy), self._output(labels, self._fit_numpy)
 
     def _n_parameters(self):
         """Free parameters: covariances, means, and K - 1 weights (they sum to one)."""
@@ -487,37 +306,3 @@ class GaussianMixture:
         return -2 * self.score(x) * len(x) + 2 * self._n_parameters()
 
 
-def em_history(model, X, n_steps):
-    """Run EM from ``model``'s initialisation one step at a time and record every state (for figures).
-
-    Parameters
-    ----------
-    model : GaussianMixture
-        Supplies the settings and the initialisation; it is not fitted.
-    X : array or Tensor, shape (N, d)
-    n_steps : int
-        Number of EM iterations.
-
-    Returns
-    -------
-    list of dict, length n_steps + 1
-        Entry i holds the parameters after i M-steps (``weights`` (K,), ``means``
-        (K, d), ``covariances``), the responsibilities ``resp`` (N, K) they give,
-        and ``log_likelihood``, the mean log p(x_n) under them. Tensors are float64 on the CPU.
-    """
-    if not isinstance(model, GaussianMixture):
-        raise TypeError(f"model must be a GaussianMixture, got {type(model).__name__}")
-    check_int("n_steps", n_steps, 0)
-    model._check_parameters()
-    (x, centre, _), kind = model._centred(X), model.covariance_type
-    weights, means, covariances, prec_chol = model._initialize(x, model._generator(x.device), centre)
-    history = []
-    for step in range(n_steps + 1):
-        log_px, log_resp = e_step(x, weights, means, prec_chol, kind)
-        state = {"weights": weights, "means": means + centre, "resp": _exp(log_resp), "covariances": covariances}
-        history.append({"step": step, "log_likelihood": float(log_px.mean()),
-                        **{name: value.detach().cpu().double() for name, value in state.items()}})
-        if step < n_steps:
-            weights, means, covariances = m_step(x, _exp(log_resp), model.reg_covar, kind)
-            prec_chol = precision_cholesky(covariances, kind)
-    return history

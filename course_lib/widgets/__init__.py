@@ -22,7 +22,6 @@ from .core import (
     STATIC_ENV_VAR,
     animation,
     array_png,
-    digit_tiles,
     figure_png,
     image_animation,
     live,
@@ -30,7 +29,7 @@ from .core import (
     show,
     static_mode,
 )
-from .mixture import EM_FIGSIZE, draw_em_state, em_animation, em_stepper, show_em_stepper
+from .mixture import EM_FIGSIZE, draw_em_state, em_animation, em_stepper
 from .vae import (
     latent_background,
     render_latent_point,
@@ -47,11 +46,11 @@ from .vae import (
 __all__ = [
     # core: the generic mechanism
     "STATIC_ENV_VAR", "static_mode", "figure_png", "live", "animation",
-    "array_png", "digit_tiles", "live_image", "image_animation", "show",
+    "array_png", "live_image", "image_animation", "show",
     # vae: chapter 4
     "render_vae_samples", "vae_sampler", "vae_sampler_animation",
     "render_vae_interpolation", "vae_interpolation", "vae_interpolation_animation",
     "latent_background", "render_latent_point", "vae_latent_explorer", "vae_latent_explorer_animation",
     # mixture: chapter 3
-    "draw_em_state", "EM_FIGSIZE", "em_stepper", "em_animation", "show_em_stepper",
+    "draw_em_state", "EM_FIGSIZE", "em_stepper", "em_animation",
 ]

@@ -147,41 +147,6 @@ def array_png(pixels):
     return buffer.getvalue()
 
 
-def digit_tiles(images, ncols=None, scale=8, vmax=None, pad=1):
-    """Tile 8x8 digits into one uint8 picture, white paper and dark ink.
-
-    Parameters
-    ----------
-    images : array or tensor (any device), shape (N, 64)
-        Grey levels in ``[0, vmax]``.
-    ncols : int, optional
-        Tiles per row (default all in one row).
-    scale : int
-        Screen pixels per digit pixel (nearest-neighbour upscaling).
-    vmax : float, optional
-        Level drawn black; default the top grey level, ``NUM_LEVELS - 1`` (16).
-    pad : int
-        Grey pixels between and around the tiles.
-
-    Returns
-    -------
-    numpy.ndarray, shape (rows * (8 * scale + pad) + pad, cols * (8 * scale + pad) + pad), uint8
-    """
-    import numpy as np
-
-    from ..data import DIGITS_SHAPE, NUM_LEVELS
-    from ..plotting import _numpy, tile
-
-    vmax = NUM_LEVELS - 1 if vmax is None else vmax
-    height, width = DIGITS_SHAPE
-    images = _numpy(images).astype(np.float32, copy=False)
-    if images.ndim != 2 or images.shape[1] != height * width or len(images) == 0:
-        raise ValueError(f"images must have shape (N, {height * width}) with N >= 1, got {images.shape}")
-    ink = 255 - np.clip(images / vmax, 0, 1) * 255  # (N, 64): white paper, black ink
-    tiles = ink.reshape(-1, height, width).repeat(scale, axis=1).repeat(scale, axis=2)  # (N, 8s, 8s)
-    return tile(tiles, ncols or len(tiles), pad=pad, fill=200).astype(np.uint8)
-
-
 def live_image(render, controls, width=None):
     """Like :func:`live`, for a ``render(**values)`` that returns a uint8 image array.
 

@@ -1,6 +1,6 @@
 """Chapter 3: EM stepper for a Gaussian mixture, live and as a static animation."""
 from .._checks import check_int
-from .core import animation, live, show
+from .core import animation, live
 
 
 def draw_em_state(fig, x, history, iteration):
@@ -19,15 +19,16 @@ def draw_em_state(fig, x, history, iteration):
     import numpy as np
     from matplotlib.colors import to_rgb
 
-    from ..plotting import _numpy, covariance_ellipses
+    from .._tensors import as_tensor, to_numpy
+    from ..plotting import covariance_ellipses
 
     check_int("iteration", iteration, 0)  # TypeError for a float or bool, ValueError below 0
     if iteration >= len(history):
         raise ValueError(f"iteration must be an int in [0, {len(history) - 1}], got {iteration}")
-    x, state = _numpy(x), history[iteration]
+    x, state = to_numpy(as_tensor("x", x, shape=(None, 2))), history[iteration]
     k = len(state["weights"])
     palette = np.array([to_rgb(f"C{i % 10}") for i in range(k)])  # (K, 3)
-    colours = np.clip(_numpy(state["resp"]) @ palette, 0, 1)  # (N, 3): each point blends its components' colours
+    colours = np.clip(to_numpy(state["resp"]) @ palette, 0, 1)  # (N, 3): each point blends its components' colours
     ax, curve = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.15, 1]})
     ax.scatter(x[:, 0], x[:, 1], c=colours, s=6, alpha=0.7, linewidths=0)
     covariance_ellipses(state["means"], state["covariances"], ax=ax)
@@ -73,8 +74,3 @@ def em_animation(x, history, figsize=EM_FIGSIZE, interval=500, dpi=80):
 
     draw = functools.partial(draw_em_state, x=x, history=history)
     return animation(draw, [{"iteration": i} for i in range(len(history))], figsize, interval, dpi)
-
-
-def show_em_stepper(x, history, figsize=EM_FIGSIZE):
-    """Show :func:`em_stepper` in a kernel, or :func:`em_animation` on the website build."""
-    show(lambda: em_stepper(x, history, figsize), lambda: em_animation(x, history, figsize))

@@ -1,6 +1,14 @@
-"""VAE widgets (chapter 4): render functions, their live widgets and animations."""
-from .._checks import check_choice
-from .core import digit_tiles, image_animation, live_image
+"""VAE widgets (chapter 4): render functions, their live widgets and animations.
+
+Models reach these functions through the model protocol (``sample``,
+``interpolate``, ``encode_mean``, ``decode_mean``); nothing here imports a model family.
+"""
+import math
+
+from .._checks import check_choice, check_count, check_number, check_seed
+from .._tensors import as_tensor, to_numpy
+from ..plotting import digit_tiles
+from .core import image_animation, live_image
 
 
 def _model_on(model, device, cache):
@@ -25,24 +33,27 @@ def _model_on(model, device, cache):
     return cache[device]
 
 
-def render_vae_samples(model, temperature=1.0, seed=0, device="cpu", num_samples=16, ncols=8, _cache=None):
-    """Sample ``num_samples`` digits (expected grey levels) at prior scale ``temperature``.
+def render_vae_samples(model, temperature=1.0, seed=0, device="cpu", n=16, ncols=8, _cache=None):
+    """Sample ``n`` digits (expected grey levels) at prior scale ``temperature``.
 
-    The draw uses a ``torch.Generator`` on ``device`` seeded with ``seed``, so
-    a seed gives the same digits on a device every time (devices differ).
+    The draw uses a CPU ``torch.Generator`` seeded with ``seed``, so a seed
+    gives the same digits on every device (up to rounding).
 
     Returns
     -------
-    numpy.ndarray, uint8, the tiled digits (see :func:`digit_tiles`)
+    numpy.ndarray, uint8, the tiled digits (see :func:`~course_lib.plotting.digit_tiles`)
     """
     import torch
 
+    seed = check_seed("seed", seed)
+    check_number("temperature", temperature, maximum=10.0)
+    n = check_count("n", n, bytes_each=64, minimum=1)
     net = _model_on(model, device, {} if _cache is None else _cache)
-    generator = torch.Generator(device=net.device).manual_seed(int(seed))
-    return digit_tiles(net.sample(num_samples, generator=generator, temperature=temperature, mean=True), ncols)
+    generator = torch.Generator().manual_seed(seed)
+    return digit_tiles(net.sample(n, generator=generator, temperature=temperature, mean=True), ncols)
 
 
-def vae_sampler(model, num_samples=16, seed=0):
+def vae_sampler(model, n=16, seed=0):
     """Live sampling: a resample button, a temperature slider, the seed and the device."""
     import ipywidgets
 
@@ -54,7 +65,7 @@ def vae_sampler(model, num_samples=16, seed=0):
         "seed": ipywidgets.IntText(value=seed, description="seed"),
         "device": ipywidgets.Dropdown(options=available_devices(), value="cpu", description="device"),
     }
-    box = live_image(lambda **v: render_vae_samples(model, num_samples=num_samples, _cache=cache, **v), controls)
+    box = live_image(lambda **v: render_vae_samples(model, n=n, _cache=cache, **v), controls)
     button = ipywidgets.Button(description="resample")
 
     def resample(_button=None):
@@ -66,13 +77,13 @@ def vae_sampler(model, num_samples=16, seed=0):
     return box
 
 
-def vae_sampler_animation(model, num_samples=16, frames=8):
+def vae_sampler_animation(model, n=16, frames=8):
     """Static version of :func:`vae_sampler`: new seeds, then a temperature sweep."""
     states = [{"temperature": 1.0, "seed": s} for s in range(frames)]
     states += [{"temperature": t, "seed": 0} for t in (0.0, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 2.5)]
     titles = [f"temperature {s['temperature']:.2f}, seed {s['seed']}" for s in states]
     cache = {}  # one copy per device for all frames, not one per frame
-    return image_animation(lambda **v: render_vae_samples(model, num_samples=num_samples, _cache=cache, **v),
+    return image_animation(lambda **v: render_vae_samples(model, n=n, _cache=cache, **v),
                            states, titles, figsize=(6, 2.2))
 
 
@@ -85,16 +96,16 @@ def render_vae_interpolation(model, x_a, x_b, t=0.5, method="linear"):
     """
     import numpy as np
 
-    from ..plotting import _numpy
-
-    x_t = model.interpolate(x_a, x_b, method=method, t=[float(t)])  # (1, 64), eval mode
-    return digit_tiles(np.concatenate([_numpy(x_a)[None], _numpy(x_t), _numpy(x_b)[None]]))
+    check_number("t", t, maximum=1.0)
+    x_t = model.interpolate(x_a, x_b, method=method, t=[float(t)])  # (1, 64), eval mode; checks x_a, x_b
+    return digit_tiles(np.concatenate([to_numpy(x_a).reshape(1, -1), to_numpy(x_t), to_numpy(x_b).reshape(1, -1)]))
 
 
 def vae_interpolation(model, images, index_a=0, index_b=1):
     """Pick two digits from ``images`` (N, 64) by index and slide between them."""
     import ipywidgets
 
+    images = as_tensor("images", images, shape=(None, 64))
     last = len(images) - 1
     controls = {
         "index_a": ipywidgets.BoundedIntText(value=index_a, min=0, max=last, description="digit A"),
@@ -128,15 +139,13 @@ def latent_background(model, images, labels, size=240, limit=3.0):
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    from ..plotting import _numpy
-
     if model.config.latent_dim != 2:
         raise ValueError(f"model must have a 2-D latent space, got latent_dim={model.config.latent_dim}")
-    z = _numpy(model.encode_mean(images))  # (N, 2), eval mode
+    z = to_numpy(model.encode_mean(images))  # (N, 2), eval mode; checks the images
     fig = Figure(figsize=(size / 100, size / 100), dpi=100)
     canvas = FigureCanvasAgg(fig)
     ax = fig.add_axes([0, 0, 1, 1])
-    labels = _numpy(labels)
+    labels = to_numpy(as_tensor("labels", labels, shape=(len(z),), integer=True))
     ax.axhline(0, color="0.85", lw=0.8, zorder=0)
     ax.axvline(0, color="0.85", lw=0.8, zorder=0)
     ax.scatter(z[:, 0], z[:, 1], c=labels, cmap="tab10", s=4, vmin=-0.5, vmax=9.5)
@@ -164,6 +173,8 @@ def render_latent_point(model, background, z1, z2, limit=3.0):
     import numpy as np
     import torch
 
+    check_number("z1", z1, minimum=-limit, maximum=limit)
+    check_number("z2", z2, minimum=-limit, maximum=limit)
     size = background.shape[0]
     picture = background.copy()
     col = int(round((z1 + limit) / (2 * limit) * (size - 1)))
@@ -198,8 +209,6 @@ def vae_latent_explorer(model, images, labels, limit=3.0):
 
 def vae_latent_explorer_animation(model, images, labels, frames=24, radius=1.5, limit=3.0):
     """Static version of :func:`vae_latent_explorer`: the point circles the origin."""
-    import math
-
     background = latent_background(model, images, labels, limit=limit)
     states = [{"z1": radius * math.cos(2 * math.pi * i / frames), "z2": radius * math.sin(2 * math.pi * i / frames)}
               for i in range(frames)]

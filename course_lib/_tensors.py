@@ -1,0 +1,176 @@
+"""The input layer every module uses: data to checked tensors, generators, draws, NumPy, inference.
+
+- :func:`as_tensor` turns a tensor, NumPy array or list into a tensor of the
+  wanted dtype and device, checking type, shape and finiteness and naming the
+  argument in every error; ``validate=False`` only converts (no host sync), for
+  hot loops whose data were checked once.
+- :func:`check_generator`, :func:`normal`, :func:`uniform`, :func:`categorical`:
+  the model protocol's randomness. A ``torch.Generator`` may live on any device:
+  the draw happens there and the result moves to where it is needed. Without
+  one, draws come from torch's global CPU generator (which
+  ``course_lib.setup(seed)`` seeds), so results do not depend on the device.
+- :func:`to_numpy`; :func:`evaluating` and :func:`inference` (eval mode, no
+  gradients, the caller's train/eval mode restored).
+
+Nothing here imports the rest of the course except the argument checks.
+"""
+import contextlib
+import functools
+
+import numpy as np
+import torch
+
+from ._checks import check_choice
+
+FLOAT_DTYPES = (torch.float16, torch.bfloat16, torch.float32, torch.float64)
+FINITE_RULES = ("all", "nan_ok", "none")  # reject NaN and inf; reject inf only (NaN = missing); no check
+
+
+def _shape_text(shape):
+    sizes = ["N" if size is None else str(size) for size in shape]
+    return "(" + ", ".join(sizes) + ("," if len(sizes) == 1 else "") + ")"
+
+
+def as_tensor(argument, value, *, dtype=None, device=None, shape=None, integer=False, finite="all",
+              validate=True):
+    """Check user data and return it as a tensor.
+
+    Parameters
+    ----------
+    argument : str
+        The argument's name, used in every error message.
+    value : torch.Tensor, numpy.ndarray, or list/tuple of numbers
+    dtype : torch.dtype, optional
+        Result dtype; default: the input's (NumPy float64 stays float64).
+    device : torch.device or str, optional
+        Result device; default: the input's (CPU for NumPy and lists).
+    shape : tuple of int, str or None, optional
+        Expected shape; an int must match, a ``None`` or a name (shown in the
+        message) matches any size, e.g. ``(None, 64)`` for a batch of digits or
+        ``("n_samples", "n_features")``. Without it any shape passes. Empty data never do.
+    integer : bool
+        Require integer values of an integer dtype (labels, indices).
+    finite : {"all", "nan_ok", "none"}
+        Reject NaN and infinity; reject infinity only (NaN marks missing data); check nothing.
+    validate : bool
+        False converts only (dtype, device) and checks nothing: no host sync, for hot loops.
+
+    Raises
+    ------
+    TypeError
+        A value that is not numeric data, or of the wrong kind of dtype.
+    ValueError
+        A wrong shape, an empty array, non-finite values, or a tensor on the ``meta`` device.
+    """
+    if not validate:
+        return value.to(device=device, dtype=dtype)
+    check_choice("finite", finite, FINITE_RULES)
+    if not isinstance(value, torch.Tensor):
+        if not isinstance(value, (np.ndarray, list, tuple)):
+            raise TypeError(f"{argument} must be a torch.Tensor, a NumPy array or a list of numbers, "
+                            f"got {type(value).__name__}")
+        try:
+            array = np.asarray(value)
+        except ValueError:  # ragged nested lists
+            raise TypeError(f"{argument} must be a rectangular array of numbers, got a ragged "
+                            f"{type(value).__name__}") from None
+        if array.dtype.kind not in "biuf":
+            raise TypeError(f"{argument} must hold real numbers, got an array of dtype {array.dtype}")
+        value = torch.from_numpy(np.ascontiguousarray(array))  # a copy where strides are negative
+    if value.is_meta:
+        raise ValueError(f"{argument} is on the 'meta' device, which holds shapes but no values; "
+                         "expected a tensor with data (on the CPU or an accelerator)")
+    if value.dtype == torch.bool or value.is_complex():
+        raise TypeError(f"{argument} must hold real numbers, got dtype {value.dtype}")
+    if integer and value.is_floating_point():
+        raise TypeError(f"{argument} must hold integers, got dtype {value.dtype}")
+    if shape is not None:
+        matches = value.ndim == len(shape) and all(not isinstance(want, int) or want == got
+                                                   for want, got in zip(shape, value.shape))
+        if not matches:
+            raise ValueError(f"{argument} must have shape {_shape_text(shape)}, got {tuple(value.shape)}")
+    if value.numel() == 0:
+        raise ValueError(f"{argument} must not be empty, got shape {tuple(value.shape)}")
+    if finite != "none" and value.is_floating_point():
+        bad = torch.isinf(value) if finite == "nan_ok" else ~torch.isfinite(value)
+        count = int(bad.sum())
+        if count:
+            what = "infinite values" if finite == "nan_ok" else "NaN or infinite values"
+            raise ValueError(f"{argument} must hold finite numbers, got {count} {what}")
+    return value.to(device=device, dtype=dtype)
+
+
+def check_dtype(argument, dtype, choices=FLOAT_DTYPES):
+    """Raise TypeError unless ``dtype`` is one of the torch dtypes ``choices``."""
+    if not isinstance(dtype, torch.dtype) or dtype not in choices:
+        raise TypeError(f"{argument} must be one of {[str(c) for c in choices]}, got {dtype!r}")
+
+
+def check_device(argument, device):
+    """A ``torch.device`` for ``device`` (a string, device or None), checked to exist on this machine."""
+    if device is None:
+        return None
+    try:
+        device = torch.device(device)
+    except (RuntimeError, TypeError):
+        raise ValueError(f"{argument} must be a device such as 'cpu', 'cuda' or 'cuda:0', got {device!r}") from None
+    if device.type == "meta":
+        raise ValueError(f"{argument} must be a device that holds data, got 'meta'")
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"{argument}={str(device)!r} is not available on this machine (no CUDA device)")
+    return device
+
+
+def check_generator(generator):
+    """Raise TypeError unless ``generator`` is a ``torch.Generator`` or None."""
+    if generator is not None and not isinstance(generator, torch.Generator):
+        raise TypeError(f"generator must be a torch.Generator or None, got {type(generator).__name__}")
+
+
+def _where_drawn(generator):
+    return torch.device("cpu") if generator is None else generator.device
+
+
+def normal(shape, generator, device, dtype):
+    """Standard normal draws of ``shape``, drawn on the generator's device, returned on ``device``."""
+    return torch.randn(shape, generator=generator, device=_where_drawn(generator), dtype=dtype).to(device)
+
+
+def uniform(shape, generator, device, dtype):
+    """Uniform draws on [0, 1) of ``shape``, drawn on the generator's device, returned on ``device``."""
+    return torch.rand(shape, generator=generator, device=_where_drawn(generator), dtype=dtype).to(device)
+
+
+def categorical(probs, num_draws, generator):
+    """``num_draws`` indices drawn with replacement from ``probs`` (K,), returned on ``probs``' device."""
+    drawn = torch.multinomial(probs.to(_where_drawn(generator)), num_draws, replacement=True, generator=generator)
+    return drawn.to(probs.device)
+
+
+def to_numpy(value):
+    """A NumPy array of a tensor (any device, gradients dropped) or of array-like data."""
+    if isinstance(value, torch.Tensor):
+        return value.detach().cpu().numpy()
+    return np.asarray(value)
+
+
+@contextlib.contextmanager
+def evaluating(module):
+    """Run the block with ``module`` in eval mode and without gradients; restore its mode after."""
+    was_training = module.training
+    module.eval()
+    try:
+        with torch.no_grad():
+            yield module
+    finally:
+        module.train(was_training)
+
+
+def inference(method):
+    """Decorate a module's method to run as under :func:`evaluating` (dropout off, no gradients)."""
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        with evaluating(self):
+            return method(self, *args, **kwargs)
+
+    return wrapper
