@@ -21,8 +21,10 @@ PYTEST_WORKERS ?= 2
 .PHONY: help venv assets browser book instructor-book test unit notebooks exercises-check \
         student grade grading-test site-test lab serve benchmarks clean
 
-help:
+help:  ## this list
 	@sed -n '1,/^[^#]/p' Makefile | grep '^#'
+	@echo
+	@awk 'BEGIN { FS = ":.*## " } /^[a-zA-Z][a-zA-Z0-9_-]*:.*## / { printf "  %-16s %s\n", $$1, $$2 }' Makefile
 
 # Install Debian packages, as root or with sudo, refreshing the package lists when needed.
 define apt_install
@@ -39,7 +41,7 @@ $(STAMP): requirements.txt pyproject.toml
 	$(BIN)/python -m pip install --quiet -r requirements.txt -e .
 	touch $@
 
-venv: $(STAMP)
+venv: $(STAMP)  ## the virtual environment .venv: torch first, then requirements.txt and the package (editable)
 
 # MathJax, RequireJS and the ipywidgets HTML manager, served by the site itself.
 $(ASSETS): web/package.json
@@ -51,43 +53,43 @@ $(ASSETS): web/package.json
 	cp web/node_modules/@jupyter-widgets/html-manager/dist/*.woff* web/static/widgets/
 	touch $@
 
-assets: $(ASSETS)
+assets: $(ASSETS)  ## MathJax, RequireJS and the widget runtime from npm into web/static (offline site)
 
 # Headless Chromium for the site test (Debian's package; Playwright's download does not work offline).
-browser:
+browser:  ## headless Chromium for the site tests (Debian package)
 	@command -v chromium >/dev/null || $(call apt_install,chromium)
 
-book: $(STAMP) $(ASSETS)
+book: $(STAMP) $(ASSETS)  ## execute every chapter and build the website in _build/html
 	COURSE_STATIC_WIDGETS=1 TQDM_DISABLE=1 $(BIN)/jupyter-book build . $(JB_FLAGS)
 
-instructor-book: $(STAMP) $(ASSETS)
+instructor-book: $(STAMP) $(ASSETS)  ## the instructor edition of the site (with solutions) in _build_instructor
 	$(BIN)/python -m course_lib.exercises instructor-book --out _build_instructor
 
-unit: $(STAMP)
+unit: $(STAMP)  ## unit tests (no kernels)
 	$(BIN)/pytest -q -n $(PYTEST_WORKERS) -m "not kernel" tests --ignore=tests/site
 
 # Grading end to end: real kernels, infinite loops and crashes, time limits (about a minute).
-grading-test: $(STAMP)
+grading-test: $(STAMP)  ## grading end to end with real kernels (about a minute)
 	$(BIN)/pytest -q -n $(PYTEST_WORKERS) -m kernel tests --ignore=tests/site
 
-notebooks: $(STAMP)
+notebooks: $(STAMP)  ## execute every chapter under nbval
 	$(BIN)/pytest -q --nbval-lax -n $(PYTEST_WORKERS) --dist loadfile notebooks
 
-exercises-check: $(STAMP)
+exercises-check: $(STAMP)  ## solutions score full marks, untouched student copies zero
 	$(BIN)/python -m course_lib.exercises check
 
-student: $(STAMP)
+student: $(STAMP)  ## regenerate exercises/student from exercises/source
 	$(BIN)/python -m course_lib.exercises student
 
 # make grade SUBMISSIONS=folder [OUT=grades.csv]
-grade: $(STAMP)
+grade: $(STAMP)  ## grade a folder of submissions: make grade SUBMISSIONS=folder [OUT=grades.csv]
 	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=folder [OUT=grades.csv]"; exit 2; }
 	$(BIN)/python -m course_lib.exercises grade "$(SUBMISSIONS)" --out "$(or $(OUT),grades.csv)"
 
-site-test: $(STAMP) browser
+site-test: $(STAMP) browser  ## browser tests: the built site offline, live widgets in JupyterLab
 	COURSE_REQUIRE_SITE=1 $(BIN)/pytest -q tests/site
 
-test: $(STAMP) $(ASSETS) browser
+test: $(STAMP) $(ASSETS) browser  ## everything: unit, grading-test, notebooks, exercises-check, book, site-test
 	$(MAKE) unit
 	$(MAKE) grading-test
 	$(MAKE) notebooks
@@ -95,16 +97,16 @@ test: $(STAMP) $(ASSETS) browser
 	$(MAKE) book
 	$(MAKE) site-test
 
-lab: $(STAMP)
+lab: $(STAMP)  ## JupyterLab on notebooks/
 	$(BIN)/jupyter lab notebooks
 
-serve:
+serve:  ## serve the built site at http://127.0.0.1:8000
 	@test -f _build/html/index.html || { echo "no site yet: run 'make book' first"; exit 1; }
 	$(BIN)/python -m http.server --directory _build/html --bind 127.0.0.1 8000
 
-benchmarks: $(STAMP)
+benchmarks: $(STAMP)  ## run every script in benchmarks/
 	status=0; for script in benchmarks/*.py; do $(BIN)/python $$script || status=1; done; exit $$status
 
-clean:
+clean:  ## remove the built sites, web/static and test caches
 	rm -rf _build _build_instructor web/static .pytest_cache
 	rm -f $(ASSETS)
