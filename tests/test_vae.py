@@ -315,3 +315,43 @@ def test_cuda_model_takes_cpu_data(digits):
     assert model.reconstruct(x).device.type == "cuda"
     assert model.interpolate(x[0], x[1], t=[0.5]).device.type == "cuda"
     assert model.decode_mean(torch.zeros(2, 3)).device.type == "cuda"
+
+
+def test_equal_generators_give_equal_elbos_in_eval_mode_and_with_a_seeded_dropout(digits):
+    torch.manual_seed(0)
+    model = V.VAE(V.VAEConfig(latent_dim=3, hidden_dim=16, num_hidden=1, dropout=0.3))
+    x = digits[0][:8]
+    model.eval()
+    first = model.elbo(x, generator=torch.Generator().manual_seed(4))
+    torch.testing.assert_close(model.elbo(x, generator=torch.Generator().manual_seed(4)), first, rtol=0, atol=0)
+    model.train()  # dropout draws from the global generator, as the docstring says
+    torch.manual_seed(1)
+    train_a = model.elbo(x, generator=torch.Generator().manual_seed(4))
+    torch.manual_seed(1)
+    train_b = model.elbo(x, generator=torch.Generator().manual_seed(4))
+    torch.testing.assert_close(train_a, train_b, rtol=0, atol=0)
+    assert not torch.equal(train_a, first)
+
+
+def test_validate_false_skips_the_level_check_for_training_batches(digits):
+    model = V.VAE(V.VAEConfig(latent_dim=3, hidden_dim=16, num_hidden=1, dropout=0.0))
+    fractional = digits[0][:4] + 0.5
+    with pytest.raises(ValueError, match=r"^x must hold the integer levels 0\.\.16"):
+        model.elbo(fractional)
+    assert model.elbo(fractional, validate=False).shape == (4,)
+
+
+def test_float64_models_sample_and_score_in_float64(digits):
+    model = V.VAE(V.VAEConfig(latent_dim=3, hidden_dim=16, num_hidden=1, dropout=0.0)).double()
+    assert model.sample(2).dtype == torch.float64 and model.sample(2, mean=True).dtype == torch.float64
+    assert model.log_prob(digits[0][:3], k=4).dtype == torch.float64
+    assert model(digits[0][:3]).dtype == torch.float64
+
+
+def test_reparameterise_is_differentiable_in_mean_and_scale():
+    mu, std = torch.zeros(2, 3, requires_grad=True), torch.ones(2, 3, requires_grad=True)
+    eps = torch.full((5, 2, 3), 2.0)
+    z = V.reparameterise(mu, std, eps)
+    assert z.shape == (5, 2, 3) and torch.equal(z, eps)
+    z.sum().backward()
+    assert torch.equal(mu.grad, torch.full((2, 3), 5.0)) and torch.equal(std.grad, torch.full((2, 3), 10.0))

@@ -13,7 +13,7 @@ Read from the smallest part up: the closed-form KL (eq. 4.6, in
 from .._gaussian import kl_diagonal_gaussians
 from ..latent import INTERPOLATION_METHODS, latent_path, slerp
 from .config import DIGITS_RECIPE, LATENT_2D, VAEConfig
-from .model import VAE, negative_elbo_loss
+from .model import VAE, negative_elbo_loss, reparameterise
 
 __all__ = ["DIGITS_RECIPE", "INTERPOLATION_METHODS", "LATENT_2D", "VAE", "VAEConfig", "kl_diagonal_gaussians",
-           "latent_path", "negative_elbo_loss", "slerp"]
+           "latent_path", "negative_elbo_loss", "reparameterise", "slerp"]

@@ -14,6 +14,15 @@ from ..latent import INTERPOLATION_METHODS, latent_path
 from .config import VAEConfig, mlp
 
 
+def reparameterise(mu, std, eps):
+    r"""The reparameterisation trick (eq. 4.7): :math:`z = \mu + \sigma \odot \epsilon`, differentiable in mu and sigma.
+
+    ``eps`` is standard normal noise of the shape of the draws, e.g. (k, N, latent_dim) for k draws
+    per example; ``mu`` and ``std`` (N, latent_dim) broadcast against it.
+    """
+    return mu + std * eps
+
+
 class VAE(nn.Module):
     """Variational autoencoder with a Gaussian encoder and a categorical pixel decoder.
 
@@ -165,7 +174,7 @@ class VAE(nn.Module):
         _tensors.check_generator(generator)
         mu, logvar = self._encode_params(x)
         eps = _tensors.normal(mu.shape, generator, mu.device, mu.dtype)
-        z = mu + (0.5 * logvar).exp() * eps  # (N, latent_dim)
+        z = reparameterise(mu, (0.5 * logvar).exp(), eps)  # (N, latent_dim)
         reconstruction = self._decode(z).log_prob(x.long())
         return reconstruction, kl_diagonal_gaussians(mu, logvar)
 
@@ -227,7 +236,7 @@ class VAE(nn.Module):
         for x_chunk in x.split(rows_per_chunk):
             q = self._encode(x_chunk)
             eps = _tensors.normal((k, *q.mean.shape), generator, x.device, x.dtype)
-            z = q.mean + q.stddev * eps  # (k, n, latent_dim)
+            z = reparameterise(q.mean, q.stddev, eps)  # (k, n, latent_dim)
             log_w = self._decode(z).log_prob(x_chunk.long()) + prior.log_prob(z) - q.log_prob(z)  # (k, n)
             out.append(torch.logsumexp(log_w, dim=0) - math.log(k))
         return torch.cat(out)
