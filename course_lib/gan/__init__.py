@@ -1,0 +1,16 @@
+"""Generative adversarial networks (Goodfellow et al. 2014), chapter 5.
+
+Read from the smallest part up: :mod:`.losses` (the value function and the
+generator's losses as named functions of the discriminator's logits),
+:mod:`.config` (sizes, ready-made configs, the MLP), :mod:`.model` (the
+generator, the discriminator and the :class:`GAN` that holds both). The
+alternating training loop is :func:`course_lib.adversarial.fit_gan`.
+"""
+from .config import DIGITS, DIGITS_CONDITIONAL, OUTPUTS, RING, GANConfig
+from .losses import (GENERATOR_LOSSES, discriminator_loss, minimax_value, non_saturating_generator_loss, r1_penalty,
+                     saturating_generator_loss)
+from .model import GAN, Discriminator, Generator
+
+__all__ = ["DIGITS", "DIGITS_CONDITIONAL", "GAN", "GANConfig", "GENERATOR_LOSSES", "OUTPUTS", "RING", "Discriminator",
+           "Generator", "discriminator_loss", "minimax_value", "non_saturating_generator_loss", "r1_penalty",
+           "saturating_generator_loss"]
