@@ -28,6 +28,7 @@ class History:
     """
 
     series: dict = field(default_factory=dict)  # name -> list of floats
+    snapshots: dict = field(default_factory=dict)  # step -> tensor, e.g. samples of a fixed noise batch
     best_epoch: int = -1  # epoch whose weights the model holds at the end (-1: the initial weights)
     stop_reason: str = "epochs"  # one of STOP_REASONS
 
