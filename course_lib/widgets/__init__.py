@@ -15,7 +15,8 @@ ipywidgets is imported only inside the functions that need it.
 
 The package is split by concern: :mod:`.core` holds the generic mechanism
 (including the Matplotlib-free fast path for pixel arrays), :mod:`.vae` the
-chapter 4 VAE widgets and :mod:`.mixture` the chapter 3 EM stepper. Every
+chapter 4 VAE widgets, :mod:`.mixture` the chapter 3 EM stepper and :mod:`.gan`
+the chapter 5 GAN sampler and latent walk. Every
 public name is re-exported here, so ``widgets.X`` works for all of them.
 """
 from .core import (
@@ -26,8 +27,18 @@ from .core import (
     image_animation,
     live,
     live_image,
+    model_on,
     show,
     static_mode,
+)
+from .gan import (
+    NO_TRUNCATION,
+    gan_latent_walk,
+    gan_latent_walk_animation,
+    gan_sampler,
+    gan_sampler_animation,
+    render_gan_samples,
+    render_gan_walk,
 )
 from .mixture import EM_FIGSIZE, draw_em_state, em_animation, em_stepper
 from .vae import (
@@ -46,11 +57,14 @@ from .vae import (
 __all__ = [
     # core: the generic mechanism
     "STATIC_ENV_VAR", "static_mode", "figure_png", "live", "animation",
-    "array_png", "live_image", "image_animation", "show",
+    "array_png", "live_image", "image_animation", "show", "model_on",
     # vae: chapter 4
     "render_vae_samples", "vae_sampler", "vae_sampler_animation",
     "render_vae_interpolation", "vae_interpolation", "vae_interpolation_animation",
     "latent_background", "render_latent_point", "vae_latent_explorer", "vae_latent_explorer_animation",
     # mixture: chapter 3
     "draw_em_state", "EM_FIGSIZE", "em_stepper", "em_animation",
+    # gan: chapter 5
+    "NO_TRUNCATION", "render_gan_samples", "gan_sampler", "gan_sampler_animation", "render_gan_walk",
+    "gan_latent_walk", "gan_latent_walk_animation",
 ]

@@ -7,6 +7,8 @@ import io
 import os
 import re
 
+from .._checks import check_choice
+from ..runtime import available_devices
 
 STATIC_ENV_VAR = "COURSE_STATIC_WIDGETS"
 
@@ -200,3 +202,23 @@ def show(live_factory, animation_factory):
     from IPython.display import display
 
     display(animation_factory() if static_mode() else live_factory())
+
+
+def model_on(model, device, cache):
+    """``model`` itself if it is on ``device``, else a copy there cached in ``cache``.
+
+    The caller's model never moves and its mode never changes (the model's
+    inference methods run in eval mode by themselves). A cached copy is
+    refreshed from ``model``'s current weights on every call, so it never shows
+    weights from before the latest training.
+    """
+    import copy
+
+    check_choice("device", device, available_devices())
+    if model.device.type == device:
+        return model
+    if device in cache:
+        cache[device].load_state_dict(model.state_dict())  # under a million weights: cheap beside a render
+    else:
+        cache[device] = copy.deepcopy(model).to(device)
+    return cache[device]

@@ -5,32 +5,10 @@ Models reach these functions through the model protocol (``sample``,
 """
 import math
 
-from .._checks import check_choice, check_count, check_number, check_seed
+from .._checks import check_count, check_number, check_seed
 from .._tensors import as_tensor, to_numpy
 from ..plotting import digit_tiles
-from .core import image_animation, live_image
-
-
-def _model_on(model, device, cache):
-    """``model`` itself if it is on ``device``, else a copy there cached in ``cache``.
-
-    The caller's model never moves and its mode never changes (the model's
-    inference methods run in eval mode by themselves). A cached copy is
-    refreshed from ``model``'s current weights on every call, so it never shows
-    weights from before the latest training.
-    """
-    import copy
-
-    from ..runtime import available_devices
-
-    check_choice("device", device, available_devices())
-    if model.device.type == device:
-        return model
-    if device in cache:
-        cache[device].load_state_dict(model.state_dict())  # under a million weights: cheap beside a render
-    else:
-        cache[device] = copy.deepcopy(model).to(device)
-    return cache[device]
+from .core import image_animation, live_image, model_on
 
 
 def render_vae_samples(model, temperature=1.0, seed=0, device="cpu", n=16, ncols=8, _cache=None):
@@ -48,7 +26,7 @@ def render_vae_samples(model, temperature=1.0, seed=0, device="cpu", n=16, ncols
     seed = check_seed("seed", seed)
     check_number("temperature", temperature, maximum=10.0)
     n = check_count("n", n, bytes_each=64, minimum=1)
-    net = _model_on(model, device, {} if _cache is None else _cache)
+    net = model_on(model, device, {} if _cache is None else _cache)
     generator = torch.Generator().manual_seed(seed)
     return digit_tiles(net.sample(n, generator=generator, temperature=temperature, mean=True), ncols)
 

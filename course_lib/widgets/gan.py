@@ -1,0 +1,134 @@
+"""GAN widgets (chapter 5): live sampling and a latent walk, with their website animations.
+
+Models reach these functions through their public methods (``noise``,
+``sample``, ``interpolate``, ``config``); nothing here imports a model family.
+The widgets show pixel models (64 grey levels per sample, the digits).
+"""
+
+from .._checks import check_count, check_number, check_seed
+from ..plotting import digit_tiles
+from .core import image_animation, live_image, model_on
+
+NO_TRUNCATION = 4.0  # the slider's top: P(|z_j| > 4) = 6e-5, so no truncation in effect
+
+
+def _check_pixel_model(model):
+    if model.config.data_dim != 64:
+        raise ValueError(f"model must generate 8x8 digits (data_dim 64), got data_dim={model.config.data_dim}")
+
+
+def _label(model, label):
+    """The class to generate: None (any) for an unconditional model or when ``label`` is None."""
+    if label is None or label == "any":
+        return None
+    if model.config.num_classes == 0:
+        raise ValueError(f"label needs a conditional GAN (num_classes > 0), got label={label!r}")
+    return int(label)
+
+
+def render_gan_samples(model, seed=0, truncation=NO_TRUNCATION, label=None, device="cpu", n=16, ncols=8,
+                       _cache=None):
+    """``n`` samples of a pixel GAN from a CPU generator seeded with ``seed`` (the same on every device).
+
+    Parameters
+    ----------
+    truncation : float
+        Noise coordinates truncated to [-truncation, truncation]; ``NO_TRUNCATION`` (4) leaves them be.
+    label : int, "any" or None
+        The class to ask a conditional GAN for; None or "any" draws classes uniformly.
+
+    Returns
+    -------
+    numpy.ndarray, uint8, the tiled samples (see :func:`~course_lib.plotting.digit_tiles`)
+    """
+    import torch
+
+    _check_pixel_model(model)
+    seed = check_seed("seed", seed)
+    check_number("truncation", truncation, strict=True, maximum=NO_TRUNCATION)
+    n = check_count("n", n, bytes_each=64 * 4)
+    net = model_on(model, device, {} if _cache is None else _cache)
+    generator = torch.Generator().manual_seed(seed)
+    label = _label(model, label)
+    x = net.sample(n, generator=generator, truncation=None if truncation >= NO_TRUNCATION else truncation,
+                   labels=label)
+    return digit_tiles(x, ncols)
+
+
+def gan_sampler(model, n=16, seed=0):
+    """Live sampling: a resample button, the seed, the noise truncation, the class (conditional models), the device."""
+    import ipywidgets
+
+    from ..runtime import available_devices
+
+    _check_pixel_model(model)
+    cache = {}
+    controls = {
+        "truncation": ipywidgets.FloatSlider(value=NO_TRUNCATION, min=0.25, max=NO_TRUNCATION, step=0.25,
+                                             description="truncation"),
+        "seed": ipywidgets.IntText(value=seed, description="seed"),
+        "device": ipywidgets.Dropdown(options=available_devices(), value="cpu", description="device"),
+    }
+    if model.config.num_classes:
+        controls["label"] = ipywidgets.Dropdown(options=["any", *range(model.config.num_classes)], value="any",
+                                                description="class")
+    box = live_image(lambda **v: render_gan_samples(model, n=n, _cache=cache, **v), controls)
+    button = ipywidgets.Button(description="resample")
+
+    def resample(_button=None):
+        controls["seed"].value += 1
+
+    button.on_click(resample)
+    box.children = (button, *box.children)
+    box.button, box.resample = button, resample
+    return box
+
+
+def gan_sampler_animation(model, n=16, frames=6):
+    """Static version of :func:`gan_sampler`: new seeds, then a truncation sweep (then each class, if conditional)."""
+    _check_pixel_model(model)
+    states = [{"seed": s} for s in range(frames)]
+    states += [{"seed": 0, "truncation": t} for t in (0.25, 0.5, 1.0, 2.0, NO_TRUNCATION)]
+    states += [{"seed": 0, "label": c} for c in range(model.config.num_classes)]
+    titles = [f"seed {s['seed']}, truncation {s.get('truncation', NO_TRUNCATION):g}"
+              + (f", class {s['label']}" if "label" in s else "") for s in states]
+    cache = {}
+    return image_animation(lambda **v: render_gan_samples(model, n=n, _cache=cache, **v), states, titles,
+                           figsize=(6, 2.2))
+
+
+def render_gan_walk(model, seed_a=0, seed_b=1, t=0.5, method="slerp", label=None):
+    """G at noise z_a (from ``seed_a``), at the point a fraction ``t`` along the path to z_b, and at z_b.
+
+    Returns
+    -------
+    numpy.ndarray, uint8, three tiles
+    """
+    import torch
+
+    _check_pixel_model(model)
+    check_number("t", t, maximum=1.0)
+    ends = [model.noise(1, generator=torch.Generator().manual_seed(check_seed(name, seed)))[0]
+            for name, seed in (("seed_a", seed_a), ("seed_b", seed_b))]
+    path = model.interpolate(ends[0], ends[1], steps=101, method=method, labels=_label(model, label))  # (101, 64)
+    return digit_tiles(path[[0, int(round(100 * t)), 100]])
+
+
+def gan_latent_walk(model, seed_a=0, seed_b=1):
+    """Two noise vectors chosen by seed; a slider walks from one to the other."""
+    import ipywidgets
+
+    controls = {
+        "seed_a": ipywidgets.IntText(value=seed_a, description="seed A"),
+        "seed_b": ipywidgets.IntText(value=seed_b, description="seed B"),
+        "t": ipywidgets.FloatSlider(value=0.5, min=0.0, max=1.0, step=0.01, description="A → B"),
+        "method": ipywidgets.Dropdown(options=["slerp", "linear"], value="slerp", description="path"),
+    }
+    return live_image(lambda **v: render_gan_walk(model, **v), controls)
+
+
+def gan_latent_walk_animation(model, seed_a=0, seed_b=1, frames=11, method="slerp"):
+    """Static version of :func:`gan_latent_walk`: ``t`` from 0 to 1."""
+    ts = [i / (frames - 1) for i in range(frames)]
+    return image_animation(lambda t: render_gan_walk(model, seed_a, seed_b, t, method), [{"t": t} for t in ts],
+                           [f"{method} t = {t:.2f}" for t in ts], figsize=(4.5, 2))
