@@ -9,7 +9,8 @@
   the draw happens there and the result moves to where it is needed. Without
   one, draws come from torch's global CPU generator (which
   ``course_lib.setup(seed)`` seeds), so results do not depend on the device.
-- :func:`to_numpy`; :func:`evaluating` and :func:`inference` (eval mode, no
+- :func:`to_numpy`; :func:`follows_input` (scikit-learn style: NumPy in,
+  NumPy out); :func:`evaluating` and :func:`inference` (eval mode, no
   gradients, the caller's train/eval mode restored).
 
 Nothing here imports the rest of the course except the argument checks.
@@ -152,6 +153,23 @@ def to_numpy(value):
     if isinstance(value, torch.Tensor):
         return value.detach().cpu().numpy()
     return np.asarray(value)
+
+
+def follows_input(method):
+    """Decorate an estimator's ``method(self, X, ...)`` to answer in ``X``'s type, as scikit-learn does.
+
+    A tensor ``X`` gets tensors back; a NumPy array or list reaches the method
+    as a tensor and its result comes back as NumPy arrays (each tensor of a
+    returned tuple is converted), so methods calling each other see tensors only.
+    """
+    @functools.wraps(method)
+    def wrapper(self, X, *args, **kwargs):
+        if isinstance(X, torch.Tensor):
+            return method(self, X, *args, **kwargs)
+        out = method(self, as_tensor("X", X, finite="none"), *args, **kwargs)  # the method checks the rest
+        return tuple(map(to_numpy, out)) if isinstance(out, tuple) else to_numpy(out)
+
+    return wrapper
 
 
 @contextlib.contextmanager

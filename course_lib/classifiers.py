@@ -3,8 +3,10 @@
 :class:`GaussianClassifier` models the joint ``p(x, y) = p(y) p(x | y)`` (one
 Gaussian per class): it classifies by Bayes' rule, samples, and marginalises
 missing features. :class:`LogisticRegression` models only ``p(y | x)``.
-Both classifiers take NumPy arrays or torch tensors and compute in float64 on
-the device of the data they were fitted on; :mod:`course_lib.learning_curves`
+Both classifiers take NumPy arrays or torch tensors, compute in float64 on
+the device of the data they were fitted on, and answer as scikit-learn does:
+NumPy in, NumPy out; tensors in, tensors out (``sample`` follows the data
+given to ``fit``). Fitted attributes are tensors. :mod:`course_lib.learning_curves`
 measures their test accuracy against training-set size.
 """
 import torch
@@ -12,8 +14,9 @@ import torch
 from . import _tensors
 from ._checks import NotFittedError, check_choice, check_count, check_int, check_number
 from ._gaussian import cholesky, log_gaussian_prob, precision_factor, sample_components
+from ._tensors import follows_input
 
-COVARIANCE_TYPES = ("full", "diag", "shared")
+COVARIANCE_TYPES = ("full", "diag", "shared", "shared_diag")
 
 
 def _as_features(X, device=None, allow_nan=False, argument="X"):
@@ -61,9 +64,14 @@ class GaussianClassifier:
 
     Parameters
     ----------
-    covariance_type : {"full", "diag", "shared"}
-        One full covariance per class (QDA); diagonal ones, features independent
-        given the class (Gaussian naive Bayes); or one pooled covariance (LDA).
+    covariance_type : {"full", "diag", "shared", "shared_diag"}
+        One full covariance per class (QDA, quadratic boundaries); diagonal
+        ones, features independent given the class (Gaussian naive Bayes with
+        class-specific variances, still quadratic); one pooled covariance (LDA);
+        or the pooled covariance's diagonal, one variance per feature shared by
+        every class (naive Bayes with shared variances). The last two give
+        linear boundaries: the posterior is exactly a softmax of ``W x + b``,
+        logistic regression's form (chapter 2).
     reg_covar : float
         Added to every variance so covariances stay invertible when a feature is
         constant within a class (many digit pixels are).
@@ -74,8 +82,9 @@ class GaussianClassifier:
     priors_ : torch.Tensor, shape (C,), class frequencies ``N_c / N``
     means_ : torch.Tensor, shape (C, D)
     covariances_ : torch.Tensor, shape (C, D, D)
-        Maximum-likelihood (divided by ``N_c``) covariances plus ``reg_covar`` on
-        the diagonal, stored as full matrices for every ``covariance_type``.
+        Maximum-likelihood covariances (scatter divided by ``N_c``, or by ``N``
+        for the pooled types) plus ``reg_covar`` on the diagonal, stored as full
+        matrices for every ``covariance_type``.
     """
 
     def __init__(self, covariance_type="full", reg_covar=1e-3):
@@ -92,6 +101,7 @@ class GaussianClassifier:
         X : tensor or array, shape (N, D), complete (no NaN)
         y : tensor or array, shape (N,), integer labels
         """
+        self._fit_numpy = not isinstance(X, torch.Tensor)  # sample() answers in the type fit was given
         X = _as_features(X)
         y = _as_labels(y, len(X), device=X.device)
         if hasattr(self, "classes_"):
@@ -102,9 +112,11 @@ class GaussianClassifier:
         onehot = torch.nn.functional.one_hot(index, num_classes).to(X)  # (N, C)
         self.means_ = onehot.T @ X / counts.to(X)[:, None]  # (C, D)
         centred = X - self.means_[index]  # (N, D)
-        if self.covariance_type == "shared":
+        if self.covariance_type in ("shared", "shared_diag"):
             # pooled within-class covariance: sum_c pi_c Sigma_c = scatter / N
-            pooled = centred.T @ centred / len(X)
+            pooled = centred.T @ centred / len(X)  # (D, D)
+            if self.covariance_type == "shared_diag":  # sigma_j^2 = (1/N) sum_n (x_nj - mu_{y_n, j})^2
+                pooled = torch.diag(torch.diagonal(pooled))
             covariances = pooled.expand(num_classes, num_features, num_features)
         else:
             scatter = torch.einsum("nc,nd,ne->cde", onehot, centred, centred)  # (C, D, D)
@@ -128,6 +140,7 @@ class GaussianClassifier:
 
         return cholesky(covariances, singular)
 
+    @follows_input
     def log_joint(self, X):
         """Log joint density ``log p(x, y=c)`` for every class, in nats, shape (N, C).
 
@@ -159,14 +172,46 @@ class GaussianClassifier:
         """
         return log_gaussian_prob(x, means, precision_factors, "full") + self.priors_.log()  # (n, C)
 
+    def linear_coefficients(self):
+        r"""Weights and biases of the linear log joint of the shared-covariance models.
+
+        With one covariance shared by the classes, ``"shared"`` or ``"shared_diag"``,
+
+        .. math:: \log p(x, y=c) = w_c^\top x + b_c + r(x), \quad
+                  w_c = \Sigma^{-1} \mu_c, \quad b_c = -\tfrac12 \mu_c^\top \Sigma^{-1} \mu_c + \log \pi_c
+
+        where ``r(x)`` is the same for every class, so the posterior is exactly
+        ``softmax(W x + b)``, logistic regression's form (chapter 2).
+
+        Returns
+        -------
+        coef : torch.Tensor, shape (C, D); intercept : torch.Tensor, shape (C,)
+
+        Raises
+        ------
+        ValueError
+            For ``"full"`` and ``"diag"``, whose log joints are quadratic in ``x``.
+        """
+        _check_fitted(self)
+        if self.covariance_type not in ("shared", "shared_diag"):
+            raise ValueError("linear_coefficients needs covariance_type 'shared' or 'shared_diag' (one covariance "
+                             f"for all classes, a linear decision function), got {self.covariance_type!r}")
+        precision = self._precision_factors[0] @ self._precision_factors[0].T  # (D, D), Sigma^{-1} = U U^T
+        coef = self.means_ @ precision  # (C, D): row c is (Sigma^{-1} mu_c)^T
+        intercept = -0.5 * (coef * self.means_).sum(1) + self.priors_.log()  # (C,)
+        return coef, intercept
+
+    @follows_input
     def log_prob(self, X):
         """Log marginal density ``log p(x) = log sum_c p(x, y=c)`` in nats, shape (N,)."""
         return torch.logsumexp(self.log_joint(X), dim=1)
 
+    @follows_input
     def predict_proba(self, X):
         """Posterior ``p(y=c | x)`` by Bayes' rule, shape (N, C); NaN features are marginalised."""
         return torch.softmax(self.log_joint(X), dim=1)
 
+    @follows_input
     def predict(self, X):
         """Most probable class label for each row, shape (N,), int64."""
         index = self.log_joint(X).argmax(dim=1)  # log_joint checks that the model is fitted
@@ -185,8 +230,8 @@ class GaussianClassifier:
 
         Returns
         -------
-        X : torch.Tensor, shape (n, D), float64, on the device the model was fitted on
-        y : torch.Tensor, shape (n,), int64
+        X : tensor (NumPy array if fitted on one), shape (n, D), float64, on the device the model was fitted on
+        y : tensor (NumPy array if fitted on one), shape (n,), int64
         """
         _check_fitted(self)
         n = check_count("n", n, bytes_each=8 * self.means_.shape[1])
@@ -202,7 +247,8 @@ class GaussianClassifier:
             index = torch.searchsorted(self.classes_, labels)
         noise = _tensors.normal((n, self.means_.shape[1]), generator, self.means_.device, torch.float64)
         # Sigma = L L^T, so mu + L eps ~ N(mu, Sigma), with L from fit
-        return sample_components(self.means_, self._factors, index, noise), self.classes_[index]
+        x, y = sample_components(self.means_, self._factors, index, noise), self.classes_[index]
+        return (_tensors.to_numpy(x), _tensors.to_numpy(y)) if self._fit_numpy else (x, y)
 
 
 class LogisticRegression:
@@ -210,7 +256,7 @@ class LogisticRegression:
 
     Minimises with L-BFGS in float64, as scikit-learn does for ``penalty="l2"``,
 
-    .. math:: \\sum_n -\\log \\operatorname{softmax}(W x_n + b)_{y_n} + \\frac{1}{2C} \\lVert W \\rVert^2   (2.4)
+    .. math:: \\sum_n -\\log \\operatorname{softmax}(W x^{(n)} + b)_{y^{(n)}} + \\frac{1}{2C} \\lVert W \\rVert^2   (2.4)
 
     Parameters
     ----------
@@ -256,15 +302,18 @@ class LogisticRegression:
         self.coef_, self.intercept_ = weights.detach(), bias.detach()
         return self
 
+    @follows_input
     def decision_function(self, X):
         """Logits ``W x + b``, shape (N, C)."""
         X = _fitted_input(self, X)
         return X @ self.coef_.T + self.intercept_
 
+    @follows_input
     def predict_proba(self, X):
         """Class probabilities ``softmax(W x + b)``, shape (N, C)."""
         return torch.softmax(self.decision_function(X), dim=1)
 
+    @follows_input
     def predict(self, X):
         """Most probable class label for each row, shape (N,), int64."""
         index = self.decision_function(X).argmax(dim=1)  # checks that the model is fitted

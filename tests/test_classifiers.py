@@ -3,6 +3,7 @@ properties (marginalisation, sampling) and error messages."""
 import numpy as np
 import pytest
 import torch
+from scipy import stats
 from sklearn.discriminant_analysis import LinearDiscriminantAnalysis, QuadraticDiscriminantAnalysis
 from sklearn.linear_model import LogisticRegression as SklearnLogisticRegression
 from sklearn.naive_bayes import GaussianNB
@@ -26,7 +27,7 @@ def blobs():
     return make_blobs()
 
 
-@pytest.mark.parametrize("covariance_type", ["full", "diag", "shared"])
+@pytest.mark.parametrize("covariance_type", ["full", "diag", "shared", "shared_diag"])
 def test_parameters_match_numpy(blobs, covariance_type):
     x, y = blobs
     reg = 1e-2
@@ -38,8 +39,10 @@ def test_parameters_match_numpy(blobs, covariance_type):
     per_class = np.array([np.cov(x[y == c], rowvar=False, bias=True) for c in classes])
     if covariance_type == "diag":
         per_class = np.array([np.diag(np.diag(c)) for c in per_class])
-    if covariance_type == "shared":
+    if covariance_type in ("shared", "shared_diag"):
         pooled = np.einsum("c,cde->de", model.priors_.numpy(), per_class)
+        if covariance_type == "shared_diag":  # one variance per feature, pooled over the classes
+            pooled = np.diag(np.diag(pooled))
         per_class = np.broadcast_to(pooled, per_class.shape)
     np.testing.assert_allclose(model.covariances_.numpy(), per_class + reg * np.eye(x.shape[1]), atol=1e-12)
 
@@ -54,7 +57,7 @@ def test_full_matches_sklearn_qda(blobs):
         pytest.skip("this scikit-learn's QDA divides covariances by N_c - 1 (newer ones use the MLE)")
     np.testing.assert_allclose(model.covariances_.numpy(), np.array(qda.covariance_), atol=1e-10)
     test_x, _ = make_blobs(n=50, seed=1)
-    np.testing.assert_allclose(model.predict_proba(test_x).numpy(), qda.predict_proba(test_x), atol=1e-8)
+    np.testing.assert_allclose(model.predict_proba(test_x), qda.predict_proba(test_x), atol=1e-8)
 
 
 def test_diag_matches_sklearn_gaussian_nb(blobs):
@@ -65,9 +68,9 @@ def test_diag_matches_sklearn_gaussian_nb(blobs):
     nb = GaussianNB(var_smoothing=reg / x.var(axis=0).max()).fit(x, y)
     np.testing.assert_allclose(torch.diagonal(model.covariances_, dim1=1, dim2=2).numpy(), nb.var_, rtol=1e-10)
     test_x, _ = make_blobs(n=50, seed=1)
-    np.testing.assert_allclose(model.log_joint(test_x).numpy(), nb.predict_joint_log_proba(test_x), rtol=1e-10)
-    np.testing.assert_allclose(model.predict_proba(test_x).numpy(), nb.predict_proba(test_x), atol=1e-10)
-    np.testing.assert_array_equal(model.predict(test_x).numpy(), nb.predict(test_x))
+    np.testing.assert_allclose(model.log_joint(test_x), nb.predict_joint_log_proba(test_x), rtol=1e-10)
+    np.testing.assert_allclose(model.predict_proba(test_x), nb.predict_proba(test_x), atol=1e-10)
+    np.testing.assert_array_equal(model.predict(test_x), nb.predict(test_x))
 
 
 def test_shared_matches_sklearn_lda(blobs):
@@ -76,10 +79,63 @@ def test_shared_matches_sklearn_lda(blobs):
     lda = LinearDiscriminantAnalysis(solver="lsqr", store_covariance=True).fit(x, y)
     np.testing.assert_allclose(model.covariances_[0].numpy(), lda.covariance_, atol=1e-10)
     test_x, _ = make_blobs(n=50, seed=1)
-    np.testing.assert_allclose(model.predict_proba(test_x).numpy(), lda.predict_proba(test_x), atol=1e-8)
+    np.testing.assert_allclose(model.predict_proba(test_x), lda.predict_proba(test_x), atol=1e-8)
 
 
-@pytest.mark.parametrize("covariance_type", ["full", "diag", "shared"])
+def _log_odds(model, points):
+    """log p(y=c_1 | x) - log p(y=c_0 | x) for each row of ``points``."""
+    log_joint = model.log_joint(points)
+    return log_joint[:, 1] - log_joint[:, 0]
+
+
+def test_shared_diag_matches_a_scipy_naive_bayes(blobs):
+    """Naive Bayes with one variance per feature shared by the classes (Ng and Jordan's continuous case)."""
+    x, y = blobs
+    reg = 1e-2
+    model = GaussianClassifier("shared_diag", reg_covar=reg).fit(x, y)
+    classes = np.unique(y)
+    priors = np.array([np.mean(y == c) for c in classes])
+    means = np.array([x[y == c].mean(0) for c in classes])
+    variances = ((x - means[np.searchsorted(classes, y)]) ** 2).mean(0) + reg  # (D,): sigma_j^2, pooled
+    test_x = make_blobs(n=50, seed=1)[0]
+    reference = np.log(priors) + np.stack(
+        [stats.norm(means[c], np.sqrt(variances)).logpdf(test_x).sum(1) for c in range(len(classes))], axis=1)
+    np.testing.assert_allclose(model.log_joint(test_x), reference, rtol=1e-10)
+    posterior = np.exp(reference - reference.max(1, keepdims=True))
+    np.testing.assert_allclose(model.predict_proba(test_x), posterior / posterior.sum(1, keepdims=True),
+                               atol=1e-10)
+
+
+@pytest.mark.parametrize("covariance_type", ["shared", "shared_diag"])
+def test_shared_covariance_posteriors_are_exactly_logistic(blobs, covariance_type):
+    x, y = blobs
+    model = GaussianClassifier(covariance_type, reg_covar=1e-2).fit(x, y)
+    coef, intercept = model.linear_coefficients()
+    assert coef.shape == (3, 4) and intercept.shape == (3,)
+    test_x = torch.as_tensor(make_blobs(n=50, seed=1)[0])
+    torch.testing.assert_close(model.predict_proba(test_x), torch.softmax(test_x @ coef.T + intercept, dim=1),
+                               rtol=0, atol=1e-10)
+    # so the log-odds between two classes are affine in x: at a mix of two points they are the mix of theirs
+    a, b, t = test_x[:25], test_x[25:], 0.3
+    torch.testing.assert_close(_log_odds(model, t * a + (1 - t) * b),
+                               t * _log_odds(model, a) + (1 - t) * _log_odds(model, b), rtol=0, atol=1e-9)
+
+
+def test_class_specific_variances_give_quadratic_log_odds(blobs):
+    x, y = blobs
+    model = GaussianClassifier("diag", reg_covar=1e-2).fit(x, y)
+    test_x = torch.as_tensor(make_blobs(n=50, seed=1)[0])
+    a, b, t = test_x[:25], test_x[25:], 0.3
+    mixed = t * _log_odds(model, a) + (1 - t) * _log_odds(model, b)
+    assert (_log_odds(model, t * a + (1 - t) * b) - mixed).abs().max() > 0.1
+    with pytest.raises(ValueError, match=r"^linear_coefficients needs covariance_type 'shared' or 'shared_diag' "
+                                         r"\(one covariance for all classes, a linear decision function\), got 'diag'$"):
+        model.linear_coefficients()
+    with pytest.raises(NotFittedError, match="not fitted yet"):
+        GaussianClassifier("shared").linear_coefficients()
+
+
+@pytest.mark.parametrize("covariance_type", ["full", "diag", "shared", "shared_diag"])
 def test_log_joint_matches_torch_distributions(blobs, covariance_type):
     x, y = blobs
     model = GaussianClassifier(covariance_type).fit(x, y)
@@ -102,7 +158,7 @@ def test_missing_features_equal_fitting_on_observed_features(blobs):
     missing = rng.random(test_x.shape) < 0.4
     missing[0] = True  # a row with nothing observed: the posterior is the prior
     missing[1] = False  # a complete row
-    holey = np.where(missing, np.nan, test_x)
+    holey = torch.as_tensor(np.where(missing, np.nan, test_x))  # tensors in, tensors out
     log_joint = model.log_joint(holey)
     for i in range(len(test_x)):
         observed = ~missing[i]
@@ -110,12 +166,12 @@ def test_missing_features_equal_fitting_on_observed_features(blobs):
             torch.testing.assert_close(log_joint[i], model.priors_.log())
             continue
         reference = GaussianClassifier("full", reg_covar=1e-2).fit(x[:, observed], y)
-        torch.testing.assert_close(log_joint[i], reference.log_joint(test_x[i:i + 1, observed])[0])
+        torch.testing.assert_close(log_joint[i], reference.log_joint(torch.as_tensor(test_x[i:i + 1, observed]))[0])
     torch.testing.assert_close(model.predict_proba(holey), torch.softmax(log_joint, dim=1))
 
 
 def test_sample_moments_and_labels(blobs):
-    x, y = blobs
+    x, y = map(torch.as_tensor, blobs)
     model = GaussianClassifier("full").fit(x, y)
     generator = torch.Generator().manual_seed(0)
     labels = torch.full((20000,), 5)
@@ -130,7 +186,7 @@ def test_sample_moments_and_labels(blobs):
 
 
 def test_seeded_sample_is_repeatable(blobs):
-    model = GaussianClassifier("diag").fit(*blobs)
+    model = GaussianClassifier("diag").fit(*map(torch.as_tensor, blobs))
     first = model.sample(50, generator=torch.Generator().manual_seed(7))
     second = model.sample(50, generator=torch.Generator().manual_seed(7))
     third = model.sample(50, generator=torch.Generator().manual_seed(8))
@@ -138,13 +194,13 @@ def test_seeded_sample_is_repeatable(blobs):
     assert not torch.equal(first[0], third[0])
 
 
-@pytest.mark.parametrize("covariance_type", ["full", "diag", "shared"])
+@pytest.mark.parametrize("covariance_type", ["full", "diag", "shared", "shared_diag"])
 def test_complete_rows_agree_with_and_without_missing_rows(blobs, covariance_type):
-    x, y = blobs
+    x, y = map(torch.as_tensor, blobs)
     model = GaussianClassifier(covariance_type).fit(x, y)
-    test_x = make_blobs(n=20, seed=6)[0]
-    holey = test_x.copy()
-    holey[::2, 0] = np.nan  # even rows lose a feature; odd rows stay complete
+    test_x = torch.as_tensor(make_blobs(n=20, seed=6)[0])
+    holey = test_x.clone()
+    holey[::2, 0] = float("nan")  # even rows lose a feature; odd rows stay complete
     complete = model.log_joint(test_x)  # the fast path: factors from fit
     torch.testing.assert_close(model.log_joint(holey)[1::2], complete[1::2], rtol=1e-12, atol=1e-12)
     factors = torch.linalg.cholesky(model.covariances_)  # fit's factors, as sample uses them
@@ -180,14 +236,14 @@ def test_logistic_regression_matches_sklearn(blobs, C):
     model = LogisticRegression(C=C, tol=1e-9).fit(torch.as_tensor(x), y)
     reference = SklearnLogisticRegression(C=C, tol=1e-10, max_iter=10000).fit(x, y)
     test_x = (make_blobs(n=100, seed=4)[0] - x.mean(0)) / x.std(0)
-    np.testing.assert_allclose(model.predict_proba(test_x).numpy(), reference.predict_proba(test_x), atol=1e-4)
-    np.testing.assert_array_equal(model.predict(test_x).numpy(), reference.predict(test_x))
+    np.testing.assert_allclose(model.predict_proba(test_x), reference.predict_proba(test_x), atol=1e-4)
+    np.testing.assert_array_equal(model.predict(test_x), reference.predict(test_x))
     np.testing.assert_allclose(model.coef_.numpy(), reference.coef_, atol=1e-3)
 
 
 def test_gaussian_classifier_errors(blobs):
     x, y = blobs
-    with pytest.raises(ValueError, match=r"covariance_type must be one of \['full', 'diag', 'shared'\], got 'tied'"):
+    with pytest.raises(ValueError, match=r"covariance_type must be one of \['full', 'diag', 'shared', 'shared_diag'\], got 'tied'"):
         GaussianClassifier("tied")
     with pytest.raises(ValueError, match="reg_covar must be a finite number >= 0, got -1"):
         GaussianClassifier(reg_covar=-1)
@@ -253,3 +309,17 @@ def test_cuda_fit_predict_sample(blobs):
     assert samples.device.type == "cuda"
     logistic = LogisticRegression().fit(x_cuda, y_cuda)
     assert logistic.predict(x).device.type == "cuda"
+
+
+def test_numpy_in_numpy_out_tensors_in_tensors_out(blobs):
+    x, y = blobs
+    model = GaussianClassifier("full").fit(x, y)
+    for method in (model.log_joint, model.log_prob, model.predict_proba, model.predict):
+        assert isinstance(method(x[:5]), np.ndarray) and isinstance(method(torch.as_tensor(x[:5])), torch.Tensor)
+        np.testing.assert_array_equal(method(x[:5]), method(torch.as_tensor(x[:5])).numpy())
+    samples, labels = model.sample(3, generator=torch.Generator().manual_seed(0))
+    assert isinstance(samples, np.ndarray) and isinstance(labels, np.ndarray)
+    logistic = LogisticRegression().fit(x, y)
+    assert isinstance(logistic.predict(x[:5]), np.ndarray) and isinstance(logistic.predict_proba(x[:5]), np.ndarray)
+    with pytest.raises(TypeError, match=r"^X must be a torch.Tensor, a NumPy array or a list of numbers, got str$"):
+        model.predict("x")

@@ -176,3 +176,39 @@ def test_toy2d_checks_sizes_noise_and_seeds_before_drawing():
         data.toy2d("ring", seed="0")
     x, _ = data.toy2d("ring", n=5, seed=np.int64(2))
     assert torch.isfinite(x).all()
+
+
+def test_shuffled_digit_splits_partition_the_images_with_the_fixed_sizes():
+    reference = sklearn_digits()
+    splits = {s: data.load_digits(s, shuffle_seed=3) for s in ("train", "val", "test")}
+    assert [len(splits[s][0]) for s in ("train", "val", "test")] == [1000, 350, 447]
+    order = np.random.default_rng(3).permutation(1797)  # the documented permutation
+    for split, rows in (("train", order[:1000]), ("val", order[1000:1350]), ("test", order[1350:])):
+        np.testing.assert_array_equal(splits[split][0].numpy(), reference.data[rows])
+        np.testing.assert_array_equal(splits[split][1].numpy(), reference.target[rows])
+    everything = np.concatenate([splits[s][0].numpy() for s in ("train", "val", "test")])
+    assert sorted(map(bytes, everything.astype(np.uint8))) == sorted(map(bytes, reference.data.astype(np.uint8)))
+    all_images, _ = data.load_digits("all", shuffle_seed=3)
+    np.testing.assert_array_equal(all_images.numpy(), reference.data[order])
+
+
+def test_shuffled_digit_splits_repeat_per_seed_and_default_to_the_fixed_split():
+    first, first_labels = data.load_digits("test", shuffle_seed=0)
+    again, again_labels = data.load_digits("test", shuffle_seed=np.int64(0))
+    assert torch.equal(first, again) and torch.equal(first_labels, again_labels)
+    other, _ = data.load_digits("test", shuffle_seed=1)
+    assert not torch.equal(first, other)
+    fixed, _ = data.load_digits("test")
+    assert torch.equal(fixed, data.load_digits("test", shuffle_seed=None)[0]) and not torch.equal(fixed, first)
+    # a shuffled split mixes the file-order blocks: its test split draws from all of them
+    positions = np.random.default_rng(0).permutation(1797)[1350:]
+    assert (positions < 1000).any() and ((positions >= 1000) & (positions < 1350)).any() and (positions >= 1350).any()
+
+
+def test_shuffle_seed_errors():
+    with pytest.raises(ValueError, match="^shuffle_seed must be an int >= 0, got -1$"):
+        data.load_digits("train", shuffle_seed=-1)
+    with pytest.raises(TypeError, match=r"^shuffle_seed must be an int, got float 1\.0$"):
+        data.load_digits("train", shuffle_seed=1.0)
+    with pytest.raises(TypeError, match="^shuffle_seed must be an int, got bool True$"):
+        data.load_digits("train", shuffle_seed=True)

@@ -30,7 +30,7 @@ def test_learning_curve_shapes_and_pairing(blobs):
     assert result["scores"].shape == (3, 3) and ((0 <= result["scores"]) & (result["scores"] <= 1)).all()
     np.testing.assert_allclose(result["mean"], result["scores"].mean(1))
     assert result["std"][-1] == pytest.approx(0, abs=1e-12)  # the whole training set is fitted once
-    full_fit = GaussianClassifier("diag").fit(x, y).predict(test_x).numpy()
+    full_fit = GaussianClassifier("diag").fit(x, y).predict(test_x)
     assert result["mean"][-1] == pytest.approx(np.mean(full_fit == test_y))
     again = learning_curve(lambda: GaussianClassifier("diag"), x, y, test_x, test_y, sizes, repeats=3)
     np.testing.assert_array_equal(result["scores"], again["scores"])

@@ -17,6 +17,8 @@ import course_lib
 from course_lib import checkpoints
 from course_lib.classifiers import GaussianClassifier
 from course_lib.data import load_digits, toy2d
+from course_lib.gan import GAN, GANConfig
+from course_lib.densities import Histogram2d
 from course_lib.mixture import GaussianMixture
 from course_lib.vae import VAE, VAEConfig
 
@@ -38,16 +40,28 @@ def tiny_classifier(dtype, as_numpy):
     return GaussianClassifier("full").fit(x, labels % 3), x[:7]  # computes in float64 whatever the input
 
 
+def tiny_histogram(dtype, as_numpy):
+    x, _ = _toy(as_numpy)
+    return Histogram2d(8).fit(x), x[:7]  # computes in float64 whatever the input
+
+
 def tiny_vae(dtype, as_numpy):
     torch.manual_seed(0)
     model = VAE(VAEConfig(latent_dim=2, hidden_dim=8, num_hidden=1, dropout=0.1)).to(dtype)
     return model, load_digits("test")[0][:7]
 
 
+def tiny_gan(dtype, as_numpy):
+    torch.manual_seed(0)
+    return GAN(GANConfig(data_dim=2, noise_dim=3, hidden_dim=8, num_hidden=1)).to(dtype), _toy(False)[0][:7]
+
+
 # name -> (factory(dtype, as_numpy) -> (model, a few held-out inputs), dtypes it supports, labelled?)
 TINY_MODELS = {
     "GaussianMixture": (tiny_mixture, (torch.float32, torch.float64), True),
     "GaussianClassifier": (tiny_classifier, (torch.float64,), True),
+    "GAN": (tiny_gan, (torch.float32, torch.float64), False),
+    "Histogram2d": (tiny_histogram, (torch.float64,), False),
     "VAE": (tiny_vae, (torch.float32, torch.float64), False),
 }
 CASES = [(name, dtype) for name, (_, dtypes, _) in TINY_MODELS.items() for dtype in dtypes]
@@ -128,6 +142,8 @@ def test_bad_generators_and_counts_are_named(name, dtype):
 @pytest.mark.parametrize("name, dtype", CASES)
 def test_log_prob_is_one_value_in_nats_per_example(name, dtype):
     model, x = TINY_MODELS[name][0](dtype, as_numpy=False)
+    if not hasattr(model, "log_prob"):
+        pytest.skip(f"{name} has no likelihood (the protocol asks log_prob of density models only)")
     log_p = model.log_prob(x)
     assert isinstance(log_p, torch.Tensor) and log_p.shape == (len(x),)
     assert log_p.dtype == _dtype_of(model, dtype) and torch.isfinite(log_p).all()
@@ -135,14 +151,14 @@ def test_log_prob_is_one_value_in_nats_per_example(name, dtype):
 
 @pytest.mark.parametrize("name", [n for n, (_, _, labelled) in TINY_MODELS.items() if labelled])
 def test_scikit_learn_style_estimators_follow_the_input_type(name):
-    model, x = TINY_MODELS[name][0](torch.float64, as_numpy=True)
-    assert isinstance(model.sample(3)[0], np.ndarray) or isinstance(model, GaussianClassifier)
-    assert isinstance(model.log_prob(x), (np.ndarray, torch.Tensor))
-    if isinstance(model, GaussianMixture):  # NumPy in, NumPy out
-        assert isinstance(model.log_prob(x), np.ndarray) and isinstance(model.sample(3)[1], np.ndarray)
+    model, x = TINY_MODELS[name][0](torch.float64, as_numpy=True)  # fitted on NumPy arrays
+    samples, labels = model.sample(3)
+    assert isinstance(samples, np.ndarray) and isinstance(labels, np.ndarray) and samples.dtype == np.float64
+    assert isinstance(model.log_prob(x), np.ndarray) and model.log_prob(x).shape == (len(x),)
+    assert isinstance(model.log_prob(torch.as_tensor(x)), torch.Tensor)  # a tensor in, a tensor out
 
 
-TORCH_CASES = [(n, d) for n, d in CASES if TINY_MODELS[n][0] is tiny_vae]
+TORCH_CASES = [(n, d) for n, d in CASES if TINY_MODELS[n][0] in (tiny_vae, tiny_gan)]
 
 
 @pytest.mark.parametrize("name, dtype", TORCH_CASES)
@@ -151,8 +167,9 @@ def test_inference_keeps_the_callers_mode(name, dtype, mode):
     model, x = TINY_MODELS[name][0](dtype, as_numpy=False)
     model.train(mode == "train")
     model.sample(3)
-    model.log_prob(x)
-    assert model.training == (mode == "train")
+    if hasattr(model, "log_prob"):
+        model.log_prob(x)
+    assert model.training == (mode == "train") and all(m.training == (mode == "train") for m in model.modules())
 
 
 @pytest.mark.parametrize("name, dtype", TORCH_CASES)
@@ -160,14 +177,14 @@ def test_modules_have_forward_a_frozen_config_and_checkpoints(name, dtype, tmp_p
     model, x = TINY_MODELS[name][0](dtype, as_numpy=False)
     assert type(model).forward is not torch.nn.Module.forward
     model.eval()
-    assert model(x).shape == (len(x),)
+    assert len(model(x if isinstance(model, VAE) else model.noise(len(x)))) == len(x)
     assert dataclasses.is_dataclass(model.config) and model.config.__dataclass_params__.frozen
     assert type(model).config_class is type(model.config)
     path = tmp_path / "model.pt"
     checkpoints.save(model, path)
     loaded = checkpoints.load(path, type(model))
     g = torch.Generator().manual_seed(0)
-    torch.testing.assert_close(loaded.log_prob(x, generator=g), model.log_prob(x, generator=g.manual_seed(0)))
+    torch.testing.assert_close(loaded.sample(4, generator=g), model.sample(4, generator=g.manual_seed(0)))
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
