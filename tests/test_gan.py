@@ -136,6 +136,18 @@ def test_truncated_noise_stays_within_the_bound_and_a_latent_walk_has_its_ends()
         torch.testing.assert_close(walk[[0, -1]], model.generator(torch.stack([z_a, z_b])))
 
 
+def test_a_linear_schedule_decays_both_learning_rates_to_zero():
+    torch.manual_seed(0)
+    model = G.GAN(TINY)
+    data = toy2d("ring", n=64)[0]
+    fit_gan(model, data, steps=20, batch_size=16, lr_schedule="linear", progress=False)
+    before = [p.detach().clone() for p in model.parameters()]
+    torch.manual_seed(0)
+    again = G.GAN(TINY)
+    fit_gan(again, data, steps=20, batch_size=16, progress=False)
+    assert not all(torch.equal(a, b.detach()) for a, b in zip(before, again.parameters()))  # the schedule mattered
+
+
 def test_divergence_is_detected_with_the_step_and_advice():
     torch.manual_seed(0)
     with pytest.raises(FloatingPointError, match=r"^GAN training diverged at step 10: .* Try smaller learning rates "
@@ -153,6 +165,8 @@ def test_divergence_is_detected_with_the_step_and_advice():
      "generator_loss must be one of ['saturating', 'non_saturating'], got 'wasserstein'"),
     ({"betas": [0.5, 0.9]}, TypeError, "betas must be a tuple (beta1, beta2), got [0.5, 0.9]"),
     ({"d_steps": 0}, ValueError, "d_steps must be an int >= 1, got 0"),
+    ({"lr_schedule": "cosine"}, ValueError, "lr_schedule must be one of ['constant', 'linear'], got 'cosine'"),
+    ({"ema": 1.0}, ValueError, "ema must be a number <= 0.99999, got 1.0"),
 ])
 def test_bad_settings_are_named(kwargs, error, message):
     with pytest.raises(error, match=_exactly(message)):
