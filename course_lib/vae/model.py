@@ -207,7 +207,7 @@ class VAE(nn.Module):
 
         .. math::
 
-            \log p(x) \approx \log \frac1k \sum_{i=1}^k \frac{p(x|z_i)\,p(z)}{q(z_i|x)},
+            \log p(x) \approx \log \frac1k \sum_{i=1}^k \frac{p(x|z_i)\,p(z_i)}{q(z_i|x)},
             \quad z_i \sim q(z|x)
 
         A lower bound in expectation that tightens as ``k`` grows; ``k = 1`` is the ELBO.
