@@ -19,7 +19,7 @@ JB_FLAGS := --all -W -n --keep-going
 PYTEST_WORKERS ?= 2
 
 .PHONY: help venv assets browser book instructor-book test unit notebooks exercises-check \
-        student grade grading-test site-test lab serve benchmarks clean
+        student grade nbgrader grading-test site-test lab serve benchmarks clean
 
 help:  ## this list
 	@sed -n '1,/^[^#]/p' Makefile | grep '^#'
@@ -85,6 +85,11 @@ student: $(STAMP)  ## regenerate exercises/student from exercises/source
 grade: $(STAMP)  ## grade a folder of submissions: make grade SUBMISSIONS=folder [OUT=grades.csv]
 	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=folder [OUT=grades.csv]"; exit 2; }
 	$(BIN)/python -m course_lib.exercises grade "$(SUBMISSIONS)" --out "$(or $(OUT),grades.csv)"
+
+# make nbgrader OUT=folder: the exercises with nbgrader's cell metadata, for a JupyterHub course
+nbgrader: $(STAMP)  ## export the exercises for nbgrader: make nbgrader OUT=folder
+	@test -n "$(OUT)" || { echo "usage: make nbgrader OUT=folder"; exit 2; }
+	$(BIN)/python -m course_lib.exercises nbgrader "$(OUT)"
 
 site-test: $(STAMP) browser  ## browser tests: the built site offline, live widgets in JupyterLab
 	COURSE_REQUIRE_SITE=1 $(BIN)/pytest -q tests/site

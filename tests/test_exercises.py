@@ -18,8 +18,9 @@ import yaml
 from course_lib.exercises import Case, assert_close, check_function, check_that
 from course_lib.exercises.__main__ import main
 from course_lib.exercises.authoring import ExerciseFormatError, load_exercise, region_lines, BEGIN_SOLUTION, END_SOLUTION
-from course_lib.exercises.instructor_edition import build_instructor_book, stage_instructor_book
-from course_lib.exercises.checking import check_exercises
+from course_lib.exercises.instructor_edition import (build_instructor_book, instructor_notebook_text,
+                                                     stage_instructor_book)
+from course_lib.exercises.checking import check_exercises, written_answer_problems
 from course_lib.exercises import grading, runner
 from course_lib.exercises.gradebook import write_csv_atomically
 from course_lib.exercises.grading import build_graded_notebook, grade, grade_file
@@ -39,6 +40,23 @@ SQUARE_SOLUTION = "def square(x):\n    ### BEGIN SOLUTION\n    return x * x\n   
 SQUARE_CHECK = ('# Task 2: square a number (3 points)\n'
                 'from course_lib.exercises import Case, check_function\n'
                 'check_function(square, [Case("three", args=(3,), expected=9)], task="Task 2")')
+WRITTEN_1 = ("**Written answer 1: why a mixture beats one Gaussian (2 points, graded by hand)**\n\n"
+             "Explain in two sentences why the mixture fits the ring better.\n\n"
+             "### BEGIN SOLUTION\n"
+             "One Gaussian has a single mode and an elliptical contour; the ring has a hole in the middle.\n"
+             "A mixture places components around the ring, so its density follows the ring.\n"
+             "### END SOLUTION")
+WRITTEN_2 = ("**Written answer 2: the cost of EM (1.5 points, graded by hand)**\n\n"
+             "### BEGIN SOLUTION\n"
+             "Each iteration costs O(N K D^2) for full covariances.\n"
+             "### END SOLUTION")
+
+
+def _written(source, tags=("written-answer",), kind="markdown"):
+    make = nbformat.v4.new_markdown_cell if kind == "markdown" else nbformat.v4.new_code_cell
+    return make(source, metadata={"tags": list(tags)})
+
+
 # Student code that replaces the helpers, so that every check would pass: the grader must undo it.
 PATCHING = ("import course_lib.exercises as helpers, course_lib.exercises.feedback as feedback\n"
             "helpers.check_function = feedback.check_function = lambda *args, **kwargs: 1\n"
@@ -48,6 +66,9 @@ PATCHING = ("import course_lib.exercises as helpers, course_lib.exercises.feedba
 def _notebook(*cells):
     built = []
     for index, cell in enumerate(cells):
+        if isinstance(cell, dict):  # a cell made by the caller (e.g. with tags)
+            built.append(nbformat.from_dict({**cell, "id": f"cell-{index}"}))
+            continue
         kind, source = cell if isinstance(cell, tuple) else ("code", cell)
         make = nbformat.v4.new_code_cell if kind == "code" else nbformat.v4.new_markdown_cell
         built.append(make(source, id=f"cell-{index}"))
@@ -179,6 +200,162 @@ def test_missing_and_corrupt_source_files(tmp_path):
         write_student_copies(tmp_path / "nothing", tmp_path / "out")
 
 
+# ---------------------------------------------------------------- written answers
+
+@pytest.fixture
+def written_source(tmp_path):
+    """A source folder with ``01_words``: two tasks and two written answers."""
+    source = tmp_path / "words_source"
+    source.mkdir()
+    notebook = _notebook(("markdown", "# Words exercise"), DOUBLE_SOLUTION, DOUBLE_CHECK, _written(WRITTEN_1),
+                         SQUARE_SOLUTION, SQUARE_CHECK, _written(WRITTEN_2))
+    return _write(source / "01_words.ipynb", notebook)
+
+
+def test_written_answers_are_parsed_with_their_points_and_model_answers(written_source):
+    exercise = load_exercise(written_source)
+    assert [(a.number, a.title, a.points, a.cell_index, a.cell_id) for a in exercise.written_answers] == [
+        (1, "why a mixture beats one Gaussian", 2.0, 3, "cell-3"), (2, "the cost of EM", 1.5, 6, "cell-6")]
+    assert exercise.written_answers[0].label == "Written answer 1"
+    assert exercise.written_answers[0].model_answer == (
+        "One Gaussian has a single mode and an elliptical contour; the ring has a hole in the middle.\n"
+        "A mixture places components around the ring, so its density follows the ring.")
+    assert (exercise.max_points, exercise.manual_points) == (5.0, 3.5)  # max_points: auto-graded tasks only
+    assert [t.id for t in exercise.tasks] == ["1", "2"]
+    assert exercise.written_answers[1].header == "**Written answer 2: the cost of EM (1.5 points, graded by hand)**"
+
+
+WHERE = r"bad\.ipynb, cell 1 \(id 'cell-1'\): "
+
+
+@pytest.mark.parametrize("cell, message", [
+    (_written(WRITTEN_1.replace(" (2 points, graded by hand)", " (2 points)")),
+     WHERE + r"a written answer's first line must name it, its title and its points, like "
+             r"'\*\*Written answer 1: title \(2 points, graded by hand\)\*\*'; got '\*\*Written answer 1: why a "
+             r"mixture beats one Gaussian \(2 points\)\*\*'$"),
+    (_written("Written answer 1: no bold (2 points, graded by hand)\n### BEGIN SOLUTION\nx\n### END SOLUTION"),
+     WHERE + r"a written answer's first line must .*; got 'Written answer 1: no bold \(2 points, graded by hand\)'$"),
+    (_written(WRITTEN_1.replace("answer 1:", "answer one:")),
+     WHERE + r"a written answer's first line must .*; got '\*\*Written answer one: why"),
+    (_written(WRITTEN_1.replace("(2 points", "(0 points")), WHERE + r"points must be positive, got 0$"),
+    (_written(WRITTEN_1.split("### BEGIN SOLUTION")[0]),
+     WHERE + r"a written answer must hold its model answer in one region between '### BEGIN SOLUTION' and "
+             r"'### END SOLUTION' lines after its first line; found none$"),
+    (_written(WRITTEN_1 + "\n### BEGIN SOLUTION\nmore\n### END SOLUTION"),
+     WHERE + r"a written answer must hold its model answer in one region .*; found 2 regions$"),
+    (_written(WRITTEN_1.replace("### END SOLUTION", "")),
+     WHERE + r"'### BEGIN SOLUTION' on line 5 has no matching '### END SOLUTION'$"),
+    (_written("### BEGIN SOLUTION\nan answer without its first line\n### END SOLUTION"),
+     WHERE + r"a written answer's first line must .*; got '### BEGIN SOLUTION'$"),
+    (_written(WRITTEN_1, kind="code"),
+     WHERE + r"a cell tagged 'written-answer' must be a markdown cell, got a code cell$"),
+    (_written(WRITTEN_1, tags=("written-answer", "solution-only")),
+     WHERE + r"a written answer cannot also be tagged 'solution-only' \(students must see its question\); "
+             r"remove one of the two tags$"),
+    (_written(WRITTEN_1, tags=()),
+     WHERE + r"this cell starts like a written answer \('\*\*Written answer 1: why a mixture beats one Gaussian "
+             r"\(2 points, graded by hand\)\*\*'\) but is not tagged 'written-answer'; add the tag \(cell metadata "
+             r'"tags": \["written-answer"\]\) so that its points count$'),
+])
+def test_malformed_written_answers_name_file_and_cell(tmp_path, cell, message):
+    path = _write(tmp_path / "bad.ipynb", _notebook(DOUBLE_SOLUTION, cell, DOUBLE_CHECK))
+    with pytest.raises(ExerciseFormatError, match=message):
+        load_exercise(path)
+
+
+def test_a_repeated_written_answer_number_is_refused(tmp_path):
+    path = _write(tmp_path / "dup.ipynb", _notebook(DOUBLE_SOLUTION, DOUBLE_CHECK, _written(WRITTEN_1),
+                                                   _written(WRITTEN_2.replace("answer 2:", "answer 1:"))))
+    with pytest.raises(ExerciseFormatError, match=r"^.*dup\.ipynb, cell 3 \(id 'cell-3'\): Written answer 1 already "
+                                                  r"exists \(cell 2\); written answer numbers must be unique$"):
+        load_exercise(path)
+
+
+def test_student_copy_of_a_written_answer_keeps_the_question_and_asks_for_the_answer(written_source):
+    student = make_student_notebook(load_exercise(written_source))
+    assert student.cells[3].source == ("**Written answer 1: why a mixture beats one Gaussian (2 points, graded by "
+                                       "hand)**\n\nExplain in two sentences why the mixture fits the ring better."
+                                       "\n\nYOUR ANSWER HERE")
+    assert student.cells[6].source == ("**Written answer 2: the cost of EM (1.5 points, graded by hand)**\n\n"
+                                       "YOUR ANSWER HERE")
+    assert student.cells[3].metadata == {"tags": ["written-answer"]}
+    text = notebook_text(student)
+    assert "single mode" not in text and "O(N K D^2)" not in text and "SOLUTION" not in text
+
+
+def test_check_requires_model_answers_and_stubs_in_student_copies(written_source, tmp_path):
+    exercise = load_exercise(written_source)
+    student = make_student_notebook(exercise)
+    assert written_answer_problems(exercise, student, "student.ipynb") == []
+    leaked = nbformat.from_dict(student)
+    leaked.cells[3].source = exercise.notebook.cells[3].source.replace("### BEGIN SOLUTION\n", "").replace(
+        "\n### END SOLUTION", "")
+    del leaked.cells[6]
+    assert written_answer_problems(exercise, leaked, "student.ipynb") == [
+        "student.ipynb: Written answer 1 should hold 'YOUR ANSWER HERE' for the student to replace; run "
+        "'python -m course_lib.exercises student'",
+        "student.ipynb: Written answer 1 shows its model answer to students; run "
+        "'python -m course_lib.exercises student'",
+        "student.ipynb: Written answer 2 is missing (no cell tagged 'written-answer' starting '**Written answer 2: "
+        "the cost of EM (1.5 points, graded by hand)**'); run 'python -m course_lib.exercises student'"]
+    empty = _write(tmp_path / "empty.ipynb", _notebook(DOUBLE_SOLUTION, DOUBLE_CHECK, _written(
+        "**Written answer 1: why (1 point, graded by hand)**\n### BEGIN SOLUTION\n\n### END SOLUTION")))
+    exercise = load_exercise(empty)
+    assert written_answer_problems(exercise, make_student_notebook(exercise), "s.ipynb") == [
+        f"{empty}, cell 2: Written answer 1 has no model answer between the solution markers; write the answer "
+        f"an instructor accepts"]
+
+
+def test_instructor_edition_shows_model_answers_in_a_box(written_source):
+    staged = nbformat.reads(instructor_notebook_text(load_exercise(written_source)), as_version=4)
+    assert staged.cells[3].source == (
+        "**Written answer 1: why a mixture beats one Gaussian (2 points, graded by hand)**\n\n"
+        "Explain in two sentences why the mixture fits the ring better.\n\n"
+        "```{admonition} Model answer (graded by hand)\n:class: tip\n"
+        "One Gaussian has a single mode and an elliptical contour; the ring has a hole in the middle.\n"
+        "A mixture places components around the ring, so its density follows the ring.\n```")
+    assert "### BEGIN SOLUTION" in staged.cells[1].source  # code solutions are shown as they are
+
+
+def test_grade_csv_counts_written_answers_as_manual_points(written_source, tiny_source, tmp_path, monkeypatch):
+    calls = _fake_runs(monkeypatch, [{"event": "cell", "task": "1", "status": "ok"},
+                                     {"event": "cell", "task": "2", "status": "ok"}, {"event": "done"}])
+    source = written_source.parent
+    (source / "02_tiny.ipynb").write_bytes(tiny_source.read_bytes())
+    subs = tmp_path / "submissions"
+    subs.mkdir()
+    _write(subs / "alice.ipynb", make_student_notebook(load_exercise(written_source)))
+    _write(subs / "bob.ipynb", make_student_notebook(load_exercise(source / "02_tiny.ipynb")))
+    out = tmp_path / "grades.csv"
+    grade(subs, out, source_dir=source, log=lambda m: None)
+    lines = out.read_text().splitlines()
+    assert lines[0] == "submission,exercise,sha256,task_1,task_2,total,max_points,manual_points,status,seconds,note"
+    with open(out, newline="") as handle:
+        rows = {row["submission"]: row for row in csv.DictReader(handle)}
+    assert [rows["alice.ipynb"][k] for k in ("exercise", "total", "max_points", "manual_points", "status", "note")] \
+        == ["01_words", "5.0", "5.0", "3.5", "ok", "2 written answers (3.5 points) to grade by hand"]
+    assert [rows["bob.ipynb"][k] for k in ("exercise", "total", "max_points", "manual_points", "note")] == \
+        ["02_tiny", "5.0", "5.0", "0.0", ""]
+    assert len(calls) == 2
+
+
+def test_grade_resumes_a_csv_written_before_manual_points(written_source, tmp_path, monkeypatch):
+    _fake_runs(monkeypatch, [{"event": "cell", "task": "1", "status": "ok"}, {"event": "done"}])
+    subs = tmp_path / "submissions"
+    subs.mkdir()
+    path = _write(subs / "alice.ipynb", make_student_notebook(load_exercise(written_source)))
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    out = tmp_path / "old.csv"
+    out.write_text("submission,exercise,sha256,task_1,task_2,total,max_points,status,seconds,note\n"
+                   f"alice.ipynb,01_words,{digest},2.0,0.0,2.0,5.0,ok,3.1,\n")
+    messages = []
+    grade(subs, out, source_dir=written_source.parent, log=messages.append)
+    assert messages == ["skipped alice.ipynb: already graded (same sha256)"]
+    assert out.read_text().splitlines() == [
+        "submission,exercise,sha256,task_1,task_2,total,max_points,manual_points,status,seconds,note",
+        f"alice.ipynb,01_words,{digest},2.0,0.0,2.0,5.0,3.5,ok,3.1,"]
+
+
 # ---------------------------------------------------------------- student copies
 
 def test_student_copy_has_stubs_and_no_solutions_or_hidden_tests(tiny_source):
@@ -266,12 +443,16 @@ def test_check_accepts_sound_tasks_and_reports_broken_ones(tmp_path):
     source = tmp_path / "source"
     source.mkdir()
     broken_check = SQUARE_CHECK.replace("check_function(", "undefined_helper(); check_function(")
-    _write(source / "01_mixed.ipynb", _notebook(DOUBLE_SOLUTION, DOUBLE_CHECK, SQUARE_SOLUTION, broken_check))
+    no_model_answer = _written("**Written answer 1: why (1 point, graded by hand)**\n### BEGIN SOLUTION\n### END SOLUTION")
+    _write(source / "01_mixed.ipynb", _notebook(DOUBLE_SOLUTION, DOUBLE_CHECK, _written(WRITTEN_2), SQUARE_SOLUTION,
+                                                broken_check, no_model_answer))
     write_student_copies(source, tmp_path / "student")
     problems = check_exercises(source, tmp_path / "student", cell_timeout=20, log=lambda m: None)
-    assert len(problems) == 2, problems  # Task 1 is sound: no problem reported for it
-    assert "01_mixed.ipynb (reference): Task 2 fails with the reference solution: NameError" in problems[0]
-    assert "01_mixed.ipynb (student copy): Task 2 should fail with NotImplementedError, got NameError" in problems[1]
+    assert len(problems) == 3, problems  # Task 1 and Written answer 2 are sound: no problem reported for them
+    assert problems[0].endswith("01_mixed.ipynb, cell 5: Written answer 1 has no model answer between the solution "
+                                "markers; write the answer an instructor accepts")
+    assert "01_mixed.ipynb (reference): Task 2 fails with the reference solution: NameError" in problems[1]
+    assert "01_mixed.ipynb (student copy): Task 2 should fail with NotImplementedError, got NameError" in problems[2]
 
 
 def _student_with(exercise, replacements, drop_checks=False, metadata=True):

@@ -116,7 +116,7 @@ def test_an_error_from_the_system_is_one_line(capsys, source, tmp_path):
 
 FOREIGN = (r"--out: '.*{name}' exists and is not the grader's CSV for the submissions in '.*submissions' "
            r"\({reason}\); grading would overwrite it: give a new file name or move that file away$")
-GRADER_HEADER = r"'submission,exercise,sha256,task_\.\.\.,total,max_points,status,seconds,note'"
+GRADER_HEADER = r"'submission,exercise,sha256,task_\.\.\.,total,max_points,manual_points,status,seconds,note'"
 
 
 def _grade_argv(source, submissions, out):
@@ -264,7 +264,7 @@ def test_the_module_prints_one_line_for_a_usage_error_and_help_still_works(capsy
                             capture_output=True, text=True, cwd=ROOT)
     assert result.returncode == 2 and result.stdout == ""
     assert result.stderr.splitlines() == [f"{PREFIX}argument command: invalid choice: 'frobnicate' (choose from "
-                                          f"'student', 'grade', 'check', 'instructor-book') "
+                                          f"'student', 'grade', 'check', 'instructor-book', 'nbgrader') "
                                           f"(see 'python -m course_lib.exercises --help')"]
     with pytest.raises(SystemExit) as exit_info:
         main(["grade", "--help"])

@@ -1,10 +1,10 @@
-"""Command line: ``python -m course_lib.exercises {student,grade,check,instructor-book}``.
+"""Command line: ``python -m course_lib.exercises {student,grade,check,instructor-book,nbgrader}``.
 
 Every error is one line on stderr, ``python -m course_lib.exercises: error: ...``,
 and exit status 2: usage errors as well as those the commands raise (a missing
 folder, a file the command refuses to overwrite, a permission denied). The
 commands overwrite only their own earlier output: student copies, the grader's
-CSV, an instructor build.
+CSV, an instructor build, an nbgrader export.
 """
 import argparse
 import sys
@@ -22,7 +22,8 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _parser():
-    parser = _Parser(prog=PROG, description="Make student copies, grade submissions, check exercises.")
+    parser = _Parser(prog=PROG, description="Make student copies, grade submissions, check exercises, export to "
+                                            "nbgrader.")
     parser.add_argument("--source", default="exercises/source", help="exercise notebooks with solutions")
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -51,6 +52,10 @@ def _parser():
     book = sub.add_parser("instructor-book", help="build the website edition with solutions")
     book.add_argument("--out", default="_build_instructor",
                       help="output folder: new, empty or an earlier instructor build (default _build_instructor)")
+
+    export = sub.add_parser("nbgrader", help="export the exercises as an nbgrader course directory")
+    export.add_argument("out", help="the course directory: new, empty or an earlier export (whose notebooks "
+                                    "under source/ are replaced; nothing else is touched)")
     return parser
 
 
@@ -81,6 +86,12 @@ def _run(args):
     elif args.command == "instructor-book":
         from .instructor_edition import build_instructor_book
         print(f"instructor edition in {build_instructor_book(args.out)}")
+    elif args.command == "nbgrader":
+        from .nbgrader_export import export_nbgrader
+        for path in export_nbgrader(args.out, source_dir=args.source):
+            print(f"wrote {path}")
+        print(f"nbgrader course directory in {args.out}: next, cd there and run "
+              f"'nbgrader generate_assignment ASSIGNMENT' (see the instructor guide)")
     return 0
 
 

@@ -1,7 +1,8 @@
 """The grader's CSV: read an earlier one to resume, refuse a foreign file, write atomically.
 
 A CSV the grader may read and overwrite is its own: the header is the
-grader's (:data:`FIXED_COLUMNS`, ``task_*`` columns, :data:`TAIL_COLUMNS`) and
+grader's (:data:`FIXED_COLUMNS`, ``task_*`` columns, :data:`TAIL_COLUMNS`, or
+:data:`LEGACY_TAIL_COLUMNS` for a CSV written before ``manual_points``) and
 every row names a notebook in the submissions folder being graded. Any other
 file at ``--out`` is left untouched (:func:`read_gradebook` raises), so grading
 never overwrites a spreadsheet, a notebook or another class's grades.
@@ -14,7 +15,10 @@ from pathlib import Path
 
 STATUSES = ("ok", "timeout", "kernel_died", "error")  # a CSV row with another status is graded again
 FIXED_COLUMNS = ("submission", "exercise", "sha256")
-TAIL_COLUMNS = ("total", "max_points", "status", "seconds", "note")
+# total and max_points count the auto-graded tasks; manual_points are the written answers' points,
+# which the instructor awards by hand.
+TAIL_COLUMNS = ("total", "max_points", "manual_points", "status", "seconds", "note")
+LEGACY_TAIL_COLUMNS = ("total", "max_points", "status", "seconds", "note")  # before manual_points: resumed too
 GRADER_HEADER = ",".join(FIXED_COLUMNS) + ",task_...," + ",".join(TAIL_COLUMNS)  # for messages
 
 _UMASK_LOCK = threading.Lock()
@@ -46,10 +50,14 @@ def check_grade_paths(submissions_dir, out):
 
 
 def _is_grader_header(header):
-    fixed, tail = len(FIXED_COLUMNS), len(TAIL_COLUMNS)
-    return (len(header) >= fixed + tail and tuple(header[:fixed]) == FIXED_COLUMNS
-            and tuple(header[len(header) - tail:]) == TAIL_COLUMNS
-            and all(column.startswith("task_") for column in header[fixed:len(header) - tail]))
+    fixed = len(FIXED_COLUMNS)
+    for tail_columns in (TAIL_COLUMNS, LEGACY_TAIL_COLUMNS):
+        tail = len(tail_columns)
+        if (len(header) >= fixed + tail and tuple(header[:fixed]) == FIXED_COLUMNS
+                and tuple(header[len(header) - tail:]) == tail_columns
+                and all(column.startswith("task_") for column in header[fixed:len(header) - tail])):
+            return True
+    return False
 
 
 def _foreign(out, submissions_dir, reason):

@@ -8,6 +8,10 @@ its points when its check cell runs without error. The CSV gets one row per
 submission and is rewritten atomically after each one, so an interrupted run
 loses nothing and a re-run skips submissions already graded with the same
 file hash (see :func:`.gradebook.needs_grading` for the rows it grades again).
+
+Written answers (markdown cells tagged ``written-answer``) are not graded here:
+``total`` and ``max_points`` count the auto-graded tasks only, and
+``manual_points`` and the note give the points an instructor still awards by hand.
 """
 import hashlib
 import threading
@@ -157,6 +161,15 @@ def build_graded_notebook(submission, exercise):
     return notebook, notes
 
 
+def manual_note(exercise):
+    """``"2 written answers (4 points) to grade by hand"``, or ``""`` when the exercise has none."""
+    count, points = len(exercise.written_answers), exercise.manual_points
+    if not count:
+        return ""
+    return (f"{count} written answer{'s' if count != 1 else ''} ({points:g} point{'s' if points != 1 else ''}) "
+            f"to grade by hand")
+
+
 def score(exercise, events, notes, seconds):
     """Turn runner events into a CSV row (without the submission/sha256 columns)."""
     passed, failures, timeouts = {}, [], []
@@ -189,8 +202,11 @@ def score(exercise, events, notes, seconds):
     if not_run and status != "ok":
         notes.append("not run: " + ", ".join(exercise.task(t).label for t in not_run))
     row = {f"task_{task.id}": (task.points if passed.get(task.id) else 0.0) for task in exercise.tasks}
+    if exercise.written_answers:
+        notes.append(manual_note(exercise))
     row.update(exercise=exercise.name, total=sum(row.values()), max_points=exercise.max_points,
-               status=status, seconds=round(seconds, 1), note="; ".join(failures + notes))
+               manual_points=exercise.manual_points, status=status, seconds=round(seconds, 1),
+               note="; ".join(failures + notes))
     return row
 
 
@@ -204,14 +220,14 @@ def grade_file(path, exercises, *, exercise=None, cell_timeout=60, submission_ti
     started = time.monotonic()
     path = Path(path)
     row = {"submission": display_name or str(path), "exercise": "", "total": 0.0, "max_points": "",
-           "status": "error", "seconds": 0.0, "note": ""}
+           "manual_points": "", "status": "error", "seconds": 0.0, "note": ""}
     try:
         if data is None:
             data, digest = path.read_bytes(), None
         row["sha256"] = digest or hashlib.sha256(data).hexdigest()
         notebook = parse_submission(data)
         chosen = exercise or identify_exercise(notebook, path, exercises)
-        row.update(exercise=chosen.name, max_points=chosen.max_points)
+        row.update(exercise=chosen.name, max_points=chosen.max_points, manual_points=chosen.manual_points)
         graded, notes = build_graded_notebook(notebook, chosen)
         events = run_graded_notebook(graded, cell_timeout, submission_timeout)
         row.update(score(chosen, events, notes, time.monotonic() - started))
@@ -281,6 +297,10 @@ def grade(submissions_dir, out, *, source_dir="exercises/source", exercise=None,
             raise ValueError(f"exercise must be one of {names}, got {exercise!r}")
         forced = matches[0]
     columns = gradebook_columns(exercises)
+    by_name = {e.name: e for e in exercises}
+    for row in rows.values():  # a row from a CSV written before the manual_points column
+        if "manual_points" not in row and row.get("exercise") in by_name:
+            row["manual_points"] = by_name[row["exercise"]].manual_points
     lock = threading.Lock()
     write_csv_atomically(out, sorted(rows.values(), key=lambda r: r["submission"]), columns)
 

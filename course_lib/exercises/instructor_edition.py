@@ -4,21 +4,26 @@ The main site shows the student copies (``exercises/student/...``), so no
 solution reaches it, not even through a page's source download. The instructor
 edition is built from a staged copy of the book in a temporary folder, in which
 each student copy is replaced by its source notebook (solutions and hidden
-tests included). Page names, links and the table of contents stay the same, and
-the repository itself is never modified. The output folder is marked with
+tests included; in markdown cells, such as written answers, each model answer
+is shown in a "Model answer" box instead of between the raw markers). Page
+names, links and the table of contents stay the same, and the repository
+itself is never modified. The output folder is marked with
 :data:`BUILD_MARKER`; a build writes only into a new or empty folder or an
 earlier build's.
 """
 import os
+import re
 import shutil
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
+import nbformat
 import yaml
 
-from .authoring import find_exercises
+from .authoring import BEGIN_SOLUTION, END_SOLUTION, find_exercises, is_written_answer, marker_regions
+from .student import notebook_text
 
 BUILD_MARKER = ".course_instructor_build"  # written into the output folder: later builds may write there again
 # Not needed to build the book, and large or private.
@@ -31,6 +36,32 @@ def instructor_config(config_text):
     config = yaml.safe_load(config_text) or {}
     config["title"] = f"{config.get('title', 'Course')} (instructor edition)"
     return yaml.safe_dump(config, sort_keys=False)
+
+
+def model_answer_markdown(source, title="Model answer"):
+    """A markdown cell's source with each solution region shown as a MyST admonition titled ``title``."""
+    lines = source.splitlines()
+    out, previous = [], 0
+    for start, stop in marker_regions(source, BEGIN_SOLUTION, END_SOLUTION, "source"):
+        inside = lines[start + 1:stop]
+        longest = max([len(run) for line in inside for run in re.findall(r"`+", line)] + [2])
+        fence = "`" * (longest + 1)  # longer than any code fence in the answer
+        indent = lines[start][: len(lines[start]) - len(lines[start].lstrip())]
+        out.extend(lines[previous:start])
+        out.extend([f"{indent}{fence}{{admonition}} {title}", f"{indent}:class: tip", *inside, f"{indent}{fence}"])
+        previous = stop + 1
+    out.extend(lines[previous:])
+    return "\n".join(out)
+
+
+def instructor_notebook_text(exercise):
+    """The source notebook as the instructor edition shows it: model answers in markdown set off."""
+    notebook = nbformat.from_dict(exercise.notebook)
+    for cell in notebook.cells:
+        if cell.cell_type == "markdown":
+            title = "Model answer (graded by hand)" if is_written_answer(cell) else "Model answer"
+            cell.source = model_answer_markdown(cell.source, title)
+    return notebook_text(notebook)
 
 
 def stage_instructor_book(root, stage, source_dir="exercises/source", student_dir="exercises/student"):
@@ -57,7 +88,7 @@ def stage_instructor_book(root, stage, source_dir="exercises/source", student_di
     for exercise in exercises:
         target = stage / student_dir / exercise.path.name
         target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(exercise.path, target)
+        target.write_text(instructor_notebook_text(exercise), encoding="utf-8")
         replaced.append(target)
     shutil.rmtree(stage / source_dir)  # the pages above are the only copies the build needs
     return replaced

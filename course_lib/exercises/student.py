@@ -1,8 +1,10 @@
 """Make student copies of exercise notebooks, byte for byte reproducibly.
 
-In a student copy every solution region becomes a stub that raises
-``NotImplementedError`` naming the task, hidden tests and cells tagged
-``solution-only`` are gone, and outputs are cleared. Cell ids are kept from the
+In a student copy every solution region in code becomes a stub that raises
+``NotImplementedError`` naming the task, every one in markdown (the model
+answer of a written answer) becomes ``YOUR ANSWER HERE`` under the cell's
+first line, hidden tests and cells tagged ``solution-only`` are gone, and
+outputs are cleared. Cell ids are kept from the
 source, so regenerating an unchanged source gives an identical file.
 """
 import hashlib
@@ -11,8 +13,8 @@ from pathlib import Path
 import nbformat
 
 from .authoring import (BEGIN_HIDDEN, BEGIN_SOLUTION, END_HIDDEN, END_SOLUTION, SOLUTION_ONLY_TAG,
-                        find_exercises, is_check_cell, parse_task_line, first_line, remove_regions,
-                        task_label)
+                        WRITTEN_ANSWER_STUB, find_exercises, is_check_cell, parse_task_line, first_line,
+                        remove_regions, task_label)
 
 METADATA_KEY = "course_exercise"  # notebook metadata naming the exercise (survives renaming)
 KEPT_NOTEBOOK_METADATA = ("kernelspec", "language_info")
@@ -20,7 +22,7 @@ KEPT_NOTEBOOK_METADATA = ("kernelspec", "language_info")
 
 def _stub(label, title, cell_type):
     if cell_type == "markdown":
-        return lambda indent: [indent + "YOUR ANSWER HERE"]
+        return lambda indent: [indent + WRITTEN_ANSWER_STUB]
     message = f"{label}: {title}" if title else label
     return lambda indent: [indent + "# YOUR CODE HERE",
                            indent + f"raise NotImplementedError({message!r})"]
