@@ -3,7 +3,8 @@
 - :func:`load_digits`: scikit-learn's 8x8 digits with the fixed split used in
   published work (train ``[:1000]``, val ``[1000:1350]``, test ``[1350:]``), or
   a shuffled split of the same sizes (``shuffle_seed``).
-- :func:`toy2d`: two-dimensional toy distributions with known modes.
+- :func:`toy2d`: two-dimensional toy distributions with known modes
+  (:func:`mode_centres`, and :func:`mode_coverage` to score samples against them).
 - :func:`load_names`: US census first and last names from the ``names`` package.
 - :func:`load_mnist`: an IDX reader for users who already have MNIST files.
 """
@@ -28,6 +29,7 @@ DIGIT_SPLITS = {
     "all": slice(None),
 }
 TOY2D_NAMES = ("ring", "grid", "moons", "spirals")
+TOY2D_NOISE = {"ring": 0.05, "grid": 0.05, "moons": 0.1, "spirals": 0.2}  # default noise standard deviations
 NAME_KINDS = ("first", "last", "all")
 NAME_SPLITS = ("train", "val", "test", "all")
 NAME_SPLIT_FRACTIONS = (0.8, 0.1, 0.1)  # train / val / test after a fixed shuffle
@@ -86,6 +88,55 @@ def _sklearn_digits():
     return bunch.data, bunch.target
 
 
+MODE_NAMES = ("ring", "grid")  # the toy sets made of Gaussian modes
+
+
+def mode_centres(name):
+    """The modes of a toy set: ``ring``, 8 points on the circle of radius 2 (angle 2 pi k / 8);
+    ``grid``, the 25 points of {-2, ..., 2}^2 (row-major). float64 tensor, shape (K, 2)."""
+    check_choice("name", name, MODE_NAMES)
+    if name == "ring":
+        angle = 2 * math.pi * np.arange(8) / 8
+        return torch.as_tensor(2.0 * np.stack([np.cos(angle), np.sin(angle)], axis=1))
+    k = np.arange(25)
+    return torch.as_tensor(np.stack([k // 5 - 2, k % 5 - 2], axis=1).astype(float))
+
+
+def mode_coverage(samples, name="ring", noise=None, within=3.0, min_share=0.01):
+    """How well samples cover a toy set's modes, the measure of Metz et al. (2017) and Srivastava et al. (2017).
+
+    A sample is *near* a mode when it lies within ``within`` noise standard
+    deviations of it; a mode is *covered* when at least ``min_share`` of all
+    samples are near it.
+
+    Parameters
+    ----------
+    samples : tensor or array, shape (N, 2)
+    name : {"ring", "grid"}
+    noise : float, optional
+        The data's noise standard deviation (default: ``toy2d``'s for ``name``).
+
+    Returns
+    -------
+    dict
+        ``modes`` (int, modes covered), ``near`` (float, share of samples near
+        some mode) and ``counts`` (int64 tensor (K,), samples near each mode).
+    """
+    from ._tensors import as_tensor
+
+    centres = mode_centres(name)
+    noise = TOY2D_NOISE[name] if noise is None else noise
+    check_number("noise", noise, strict=True)
+    check_number("within", within, strict=True)
+    check_number("min_share", min_share, maximum=1.0)
+    x = as_tensor("samples", samples, dtype=torch.float64, device="cpu", shape=(None, 2))
+    distance, nearest = torch.cdist(x, centres).min(1)  # (N,) each
+    near = distance < within * noise
+    counts = torch.bincount(nearest[near], minlength=len(centres))
+    return {"modes": int((counts >= min_share * len(x)).sum()), "near": float(near.double().mean()),
+            "counts": counts}
+
+
 def toy2d(name, n=1000, seed=0, noise=None):
     """Sample a two-dimensional toy distribution whose modes are known.
 
@@ -113,17 +164,13 @@ def toy2d(name, n=1000, seed=0, noise=None):
     check_choice("name", name, TOY2D_NAMES)
     n = check_count("n", n, bytes_each=64)  # float64 draws and intermediates, about 8 per point
     seed = check_seed("seed", seed)
-    default_noise = {"ring": 0.05, "grid": 0.05, "moons": 0.1, "spirals": 0.2}[name]
-    noise = default_noise if noise is None else noise
+    noise = TOY2D_NOISE[name] if noise is None else noise
     check_number("noise", noise, maximum=100)
     rng = np.random.default_rng(seed)
-    if name == "ring":
-        labels = rng.integers(0, 8, size=n)
-        angle = 2 * math.pi * labels / 8
-        centres = 2.0 * np.stack([np.cos(angle), np.sin(angle)], axis=1)
-    elif name == "grid":
-        labels = rng.integers(0, 25, size=n)
-        centres = np.stack([labels // 5 - 2, labels % 5 - 2], axis=1).astype(float)
+    if name in MODE_NAMES:
+        modes = mode_centres(name).numpy()
+        labels = rng.integers(0, len(modes), size=n)
+        centres = modes[labels]
     elif name == "moons":
         labels = rng.integers(0, 2, size=n)
         t = rng.uniform(0, math.pi, size=n)

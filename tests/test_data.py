@@ -212,3 +212,20 @@ def test_shuffle_seed_errors():
         data.load_digits("train", shuffle_seed=1.0)
     with pytest.raises(TypeError, match="^shuffle_seed must be an int, got bool True$"):
         data.load_digits("train", shuffle_seed=True)
+
+
+def test_mode_coverage_counts_modes_and_near_samples():
+    x, labels = data.toy2d("ring", n=4000, seed=0, noise=0.02)
+    scored = data.mode_coverage(x, "ring", noise=0.02)
+    assert scored["modes"] == 8 and 0.98 < scored["near"] < 0.995  # a 3-std disc holds 98.9% of a 2-D Gaussian
+    torch.testing.assert_close(scored["counts"], torch.bincount(labels, minlength=8), atol=40, rtol=0)
+    collapsed = data.mode_centres("ring")[[0, 0, 0, 1]].repeat(100, 1)  # three quarters on mode 0
+    assert data.mode_coverage(collapsed, "ring", noise=0.02)["modes"] == 2
+    between = torch.zeros(50, 2)  # the ring's centre is near no mode
+    empty = data.mode_coverage(between, "ring", noise=0.02)
+    assert empty["modes"] == 0 and empty["near"] == 0.0 and int(empty["counts"].sum()) == 0
+    assert data.mode_centres("grid").shape == (25, 2)
+    with pytest.raises(ValueError, match=r"^name must be one of \['ring', 'grid'\], got 'moons'$"):
+        data.mode_coverage(x, "moons")
+    with pytest.raises(ValueError, match=r"^samples must have shape \(N, 2\), got \(4000, 3\)$"):
+        data.mode_coverage(torch.zeros(4000, 3))
