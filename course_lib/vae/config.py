@@ -29,7 +29,7 @@ class VAEConfig:
         check_number("beta", self.beta)
 
 
-LATENT_2D = VAEConfig(latent_dim=2, hidden_dim=128, dropout=0.0)  # plottable; with dropout one dimension collapsed
+LATENT_2D = VAEConfig(latent_dim=2, hidden_dim=128, dropout=0.0)  # plottable; dropout 0.2 halved one dimension's spread
 
 # How chapter 4 and benchmarks/vae_digits.py train on the digits: keyword
 # arguments of course_lib.train.fit. Early stopping on the validation ELBO
