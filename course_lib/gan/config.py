@@ -56,7 +56,7 @@ DIGITS_CONDITIONAL = GANConfig(data_dim=64, noise_dim=32, hidden_dim=256, num_hi
 # within 3 std of a mode from about 0.3 to about 0.8 (benchmarks/gan_quality.py).
 RING_RECIPE = {"steps": 12000, "batch_size": 128, "lr_d": 2e-3, "lr_g": 2e-3, "r1_weight": 1.0,
                "lr_schedule": "linear"}
-DIGITS_RECIPE = {"steps": 3000, "batch_size": 128, "lr_d": 1e-3, "lr_g": 1e-3, "r1_weight": 1.0,
+DIGITS_RECIPE = {"steps": 3000, "batch_size": 128, "lr_d": 2e-3, "lr_g": 2e-3, "r1_weight": 1.0,
                  "lr_schedule": "linear"}
 
 
