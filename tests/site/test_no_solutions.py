@@ -28,15 +28,23 @@ def _squash(text):
     return re.sub(r"\s+", " ", text).strip()
 
 
-def secret_lines(source_dir, public_dir):
+def _public_texts(public_dirs):
+    """The squashed cell sources of every notebook, and the text of every page, in ``public_dirs``."""
+    texts = []
+    for folder in public_dirs:
+        for path in sorted(folder.glob("*.ipynb")):
+            texts += [_squash(cell.source) for cell in nbformat.read(path, as_version=4).cells]
+        texts += [_squash(path.read_text(encoding="utf-8")) for path in sorted(folder.glob("*.md"))]
+    return texts
+
+
+def secret_lines(source_dir, public_dirs):
     """Lines only the instructor should see: solutions, hidden tests, solution-only cells.
 
-    Lines that also occur in a student copy (public by definition) are left out.
+    A line that also occurs in a public text (a student copy, a chapter, a book
+    page) is left out: finding it on the site proves nothing ("torch.manual_seed(0)").
     """
-    public = set()
-    for path in public_dir.glob("*.ipynb"):
-        for cell in nbformat.read(path, as_version=4).cells:
-            public.update(_squash(line) for line in cell.source.splitlines())
+    public = _public_texts(public_dirs)
     secrets = {}
     for path in sorted(source_dir.glob("*.ipynb")):
         for index, cell in enumerate(nbformat.read(path, as_version=4).cells):
@@ -47,7 +55,7 @@ def secret_lines(source_dir, public_dir):
                          + region_lines(cell.source, BEGIN_HIDDEN, END_HIDDEN))
             for line in lines:
                 text = _squash(line)
-                if len(text) >= MIN_LENGTH and text not in public:
+                if len(text) >= MIN_LENGTH and not any(text in public_text for public_text in public):
                     secrets.setdefault(text, f"{path.name}, cell {index}")
     return secrets
 
@@ -82,7 +90,8 @@ def find_leaks(site_dir, secrets):
     return leaks
 
 
-SOURCE, STUDENT = ROOT / "exercises" / "source", ROOT / "exercises" / "student"
+SOURCE = ROOT / "exercises" / "source"
+PUBLIC = (ROOT / "exercises" / "student", ROOT / "notebooks", ROOT / "book")
 
 
 def test_leak_finder_sees_through_highlighting_and_json(tmp_path):
@@ -98,18 +107,18 @@ def test_leak_finder_sees_through_highlighting_and_json(tmp_path):
 
 
 def test_there_are_secrets_to_look_for():
-    secrets = secret_lines(SOURCE, STUDENT)
+    secrets = secret_lines(SOURCE, PUBLIC)
     assert len(secrets) >= 30, f"only {len(secrets)} secret lines: is the search too lenient?"
 
 
 def test_student_site_contains_no_solution_or_hidden_test():
     site = require_site()
-    pages = sorted((site / "exercises" / "student").glob("*.html"))
+    pages = sorted((site / "exercises" / "student").glob("*.html"))  # the student copies' pages
     sources = sorted(SOURCE.glob("*.ipynb"))
     if len(pages) < len(sources):
         pytest.fail(f"the site has {len(pages)} student exercise pages for {len(sources)} exercises; "
                     f"is it built from the main _toc.yml?")
     assert not (site / "exercises" / "source").exists(), "the student site must not contain exercises/source"
-    leaks = find_leaks(site, secret_lines(SOURCE, STUDENT))
+    leaks = find_leaks(site, secret_lines(SOURCE, PUBLIC))
     assert not leaks, "solution text in the student site:\n" + "\n".join(
         f"  {file}: {line!r} (from {origin})" for file, line, origin in leaks[:20])
