@@ -17,7 +17,8 @@ import yaml
 
 from course_lib.exercises import Case, assert_close, check_function, check_that
 from course_lib.exercises.__main__ import main
-from course_lib.exercises.authoring import ExerciseFormatError, load_exercise, region_lines, BEGIN_SOLUTION, END_SOLUTION
+from course_lib.exercises.authoring import ExerciseFormatError, load_exercise
+from course_lib.exercises.markers import BEGIN_SOLUTION, END_SOLUTION, region_lines
 from course_lib.exercises.instructor_edition import (build_instructor_book, instructor_notebook_text,
                                                      stage_instructor_book)
 from course_lib.exercises.checking import check_exercises, written_answer_problems

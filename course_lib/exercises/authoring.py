@@ -23,10 +23,8 @@ from pathlib import Path
 
 import nbformat
 
-BEGIN_SOLUTION = "### BEGIN SOLUTION"
-END_SOLUTION = "### END SOLUTION"
-BEGIN_HIDDEN = "### BEGIN HIDDEN TESTS"
-END_HIDDEN = "### END HIDDEN TESTS"
+from .markers import BEGIN_HIDDEN, BEGIN_SOLUTION, END_HIDDEN, END_SOLUTION, ExerciseFormatError, marker_regions
+
 SOLUTION_ONLY_TAG = "solution-only"
 # "# Task 2: the E-step (3 points)"; the id is a word such as 2, 2b or e-step.
 TASK_LINE = re.compile(r"^#\s*Task\s+([A-Za-z0-9][\w.-]*)\s*:\s*(.*?)\s*\(\s*(\d+(?:\.\d+)?)\s+points?\s*\)\s*$")
@@ -43,10 +41,6 @@ WRITTEN_ANSWER_EXAMPLE = "**Written answer 1: title (2 points, graded by hand)**
 def task_label(task_id):
     """``"Task 2"``: how the CSV notes, the stubs and the messages name a task."""
     return f"Task {task_id}"
-
-
-class ExerciseFormatError(ValueError):
-    """An exercise notebook that cannot be used: the message names file and cell."""
 
 
 @dataclass(frozen=True)
@@ -165,35 +159,6 @@ def parse_written_answer_line(line):
     if match is None:
         return None
     return int(match.group(1)), match.group(2), float(match.group(3))
-
-
-def marker_regions(source, begin, end, where):
-    """Line ranges ``(begin_line, end_line)`` (0-based, inclusive) of balanced regions.
-
-    Raises
-    ------
-    ExerciseFormatError
-        If a region is opened twice, closed without being opened, or left open.
-    """
-    regions, start = [], None
-    for number, line in enumerate(source.splitlines()):
-        text = line.strip()
-        if text.startswith(begin):
-            if start is not None:
-                raise ExerciseFormatError(
-                    f"{where}: {begin!r} on line {number + 1} opens a region while the one "
-                    f"opened on line {start + 1} is still open; expected {end!r} first")
-            start = number
-        elif text.startswith(end):
-            if start is None:
-                raise ExerciseFormatError(
-                    f"{where}: {end!r} on line {number + 1} has no matching {begin!r} before it")
-            regions.append((start, number))
-            start = None
-    if start is not None:
-        raise ExerciseFormatError(
-            f"{where}: {begin!r} on line {start + 1} has no matching {end!r}")
-    return regions
 
 
 def read_notebook(path):
@@ -347,28 +312,3 @@ def find_exercises(source_dir):
     if not paths:
         raise FileNotFoundError(f"source folder {str(source_dir)!r} holds no .ipynb exercise notebooks")
     return [load_exercise(path) for path in paths]
-
-
-def remove_regions(source, begin, end, replacement=None):
-    """Source with each marked region (markers included) replaced.
-
-    ``replacement(indent)`` returns the lines to put in its place (default: none).
-    """
-    lines = source.splitlines()
-    regions = marker_regions(source, begin, end, "source")
-    out, previous = [], 0
-    for start, stop in regions:
-        out.extend(lines[previous:start])
-        if replacement is not None:
-            indent = lines[start][: len(lines[start]) - len(lines[start].lstrip())]
-            out.extend(replacement(indent))
-        previous = stop + 1
-    out.extend(lines[previous:])
-    return "\n".join(out).rstrip()
-
-
-def region_lines(source, begin, end):
-    """The lines strictly inside each marked region, in order."""
-    lines = source.splitlines()
-    return [line for start, stop in marker_regions(source, begin, end, "source")
-            for line in lines[start + 1:stop]]

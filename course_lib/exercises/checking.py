@@ -14,7 +14,8 @@ import nbformat
 
 from .._checks import check_int, check_number
 from .authoring import (BEGIN_SOLUTION, END_SOLUTION, WRITTEN_ANSWER_STUB, find_exercises, first_line,
-                        is_written_answer, remove_regions)
+                        is_written_answer)
+from .markers import remove_regions
 from .grading import build_graded_notebook, score
 from .runner import CELL_TIMEOUT, JOBS, SUBMISSION_TIMEOUT, map_runs, run_graded_notebook
 from .student import make_student_notebook, stale_student_copies

@@ -14,7 +14,8 @@ import nbformat
 
 from .authoring import (BEGIN_HIDDEN, BEGIN_SOLUTION, END_HIDDEN, END_SOLUTION, SOLUTION_ONLY_TAG,
                         WRITTEN_ANSWER_STUB, find_exercises, is_check_cell, parse_task_line, first_line,
-                        remove_regions, task_label)
+                        task_label)
+from .markers import remove_regions
 
 METADATA_KEY = "course_exercise"  # notebook metadata naming the exercise (survives renaming)
 KEPT_NOTEBOOK_METADATA = ("kernelspec", "language_info")

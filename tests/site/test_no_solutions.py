@@ -13,8 +13,8 @@ import re
 import nbformat
 import pytest
 
-from course_lib.exercises.authoring import (BEGIN_HIDDEN, BEGIN_SOLUTION, END_HIDDEN, END_SOLUTION,
-                                            SOLUTION_ONLY_TAG, region_lines)
+from course_lib.exercises.authoring import SOLUTION_ONLY_TAG
+from course_lib.exercises.markers import BEGIN_HIDDEN, BEGIN_SOLUTION, END_HIDDEN, END_SOLUTION, region_lines
 
 from ..book import ROOT
 from .conftest import require_site
