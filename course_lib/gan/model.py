@@ -6,6 +6,7 @@ import torch
 from torch import nn
 
 from .. import _tensors
+from .._module import ConfiguredModule
 from .._checks import check_choice, check_count, check_int, check_number
 from .._tensors import inference
 from ..latent import INTERPOLATION_METHODS, latent_path
@@ -49,7 +50,7 @@ class Discriminator(nn.Module):
         return self.net(h).squeeze(1)
 
 
-class GAN(nn.Module):
+class GAN(ConfiguredModule):
     """A generative adversarial network (Goodfellow et al. 2014): the two players of chapter 5.
 
     ``generate``, ``discriminate`` and ``forward`` follow the module's mode and
@@ -66,21 +67,9 @@ class GAN(nn.Module):
     config_class = GANConfig
 
     def __init__(self, config=None):
-        super().__init__()
-        config = GANConfig() if config is None else config
-        if not isinstance(config, GANConfig):
-            raise TypeError(f"config must be a GANConfig, got {type(config).__name__}")
-        self.config = config
-        self.generator = Generator(config)
-        self.discriminator = Discriminator(config)
-
-    @property
-    def device(self):
-        return next(self.parameters()).device
-
-    @property
-    def dtype(self):
-        return next(self.parameters()).dtype
+        super().__init__(config)
+        self.generator = Generator(self.config)
+        self.discriminator = Discriminator(self.config)
 
     @property
     def conditional(self):

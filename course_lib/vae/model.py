@@ -3,10 +3,10 @@ import math
 import numbers
 
 import torch
-from torch import nn
 from torch.distributions import Categorical, Independent, Normal
 
 from .. import _tensors
+from .._module import ConfiguredModule
 from .._checks import check_choice, check_count, check_int, check_number
 from .._gaussian import kl_diagonal_gaussians
 from .._tensors import inference
@@ -23,7 +23,7 @@ def reparameterise(mu, std, eps):
     return mu + std * eps
 
 
-class VAE(nn.Module):
+class VAE(ConfiguredModule):
     """Variational autoencoder with a Gaussian encoder and a categorical pixel decoder.
 
     ``encode``, ``decode``, ``elbo`` and ``elbo_terms`` follow the module's mode
@@ -42,23 +42,11 @@ class VAE(nn.Module):
     config_class = VAEConfig
 
     def __init__(self, config=None):
-        super().__init__()
-        config = VAEConfig() if config is None else config
-        if not isinstance(config, VAEConfig):
-            raise TypeError(f"config must be a VAEConfig, got {type(config).__name__}")
-        self.config = config
-        hidden = [config.hidden_dim] * config.num_hidden
-        self.encoder = mlp([config.data_dim, *hidden, 2 * config.latent_dim], config.dropout)
-        self.decoder = mlp([config.latent_dim, *hidden, config.data_dim * config.num_levels], config.dropout)
-
-    @property
-    def device(self):
-        return next(self.parameters()).device
-
-    @property
-    def dtype(self):
-        """The parameters' floating-point dtype (inputs are cast to it)."""
-        return next(self.parameters()).dtype
+        super().__init__(config)
+        c = self.config
+        hidden = [c.hidden_dim] * c.num_hidden
+        self.encoder = mlp([c.data_dim, *hidden, 2 * c.latent_dim], c.dropout)
+        self.decoder = mlp([c.latent_dim, *hidden, c.data_dim * c.num_levels], c.dropout)
 
     def check_x(self, x, argument="x", validate=True):
         """Validate images and return them on the model's device and dtype.

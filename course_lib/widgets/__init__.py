@@ -21,6 +21,7 @@ public name is re-exported here, so ``widgets.X`` works for all of them.
 """
 from .core import (
     STATIC_ENV_VAR,
+    add_resample_button,
     animation,
     array_png,
     figure_png,
@@ -57,7 +58,7 @@ from .vae import (
 __all__ = [
     # core: the generic mechanism
     "STATIC_ENV_VAR", "static_mode", "figure_png", "live", "animation",
-    "array_png", "live_image", "image_animation", "show", "model_on",
+    "array_png", "live_image", "image_animation", "show", "model_on", "add_resample_button",
     # vae: chapter 4
     "render_vae_samples", "vae_sampler", "vae_sampler_animation",
     "render_vae_interpolation", "vae_interpolation", "vae_interpolation_animation",

@@ -178,6 +178,26 @@ def live_image(render, controls, width=None):
     return box
 
 
+def add_resample_button(box):
+    """Put a "resample" button above a :func:`live_image` box whose controls hold a ``seed``; return the box.
+
+    Each press adds one to the seed, so the image redraws with new draws;
+    ``box.button`` is the button and ``box.resample()`` presses it.
+    """
+    import ipywidgets
+
+    seed = box.controls["seed"]
+    button = ipywidgets.Button(description="resample")
+
+    def resample(_button=None):
+        seed.value += 1
+
+    button.on_click(resample)
+    box.children = (button, *box.children)
+    box.button, box.resample = button, resample
+    return box
+
+
 def image_animation(render, states, titles=None, figsize=(4, 4), interval=300, dpi=80):
     """:func:`animation` for a ``render(**state)`` returning an image array; ``titles[i]`` labels frame i."""
     states = list(states)

@@ -7,7 +7,7 @@ The widgets show pixel models (64 grey levels per sample, the digits).
 
 from .._checks import check_count, check_number, check_seed
 from ..plotting import digit_tiles
-from .core import image_animation, live_image, model_on
+from .core import add_resample_button, image_animation, live_image, model_on
 
 NO_TRUNCATION = 4.0  # the slider's top: P(|z_j| > 4) = 6e-5, so no truncation in effect
 
@@ -72,16 +72,7 @@ def gan_sampler(model, n=16, seed=0):
     if model.config.num_classes:
         controls["label"] = ipywidgets.Dropdown(options=["any", *range(model.config.num_classes)], value="any",
                                                 description="class")
-    box = live_image(lambda **v: render_gan_samples(model, n=n, _cache=cache, **v), controls)
-    button = ipywidgets.Button(description="resample")
-
-    def resample(_button=None):
-        controls["seed"].value += 1
-
-    button.on_click(resample)
-    box.children = (button, *box.children)
-    box.button, box.resample = button, resample
-    return box
+    return add_resample_button(live_image(lambda **v: render_gan_samples(model, n=n, _cache=cache, **v), controls))
 
 
 def gan_sampler_animation(model, n=16, frames=6):

@@ -8,7 +8,7 @@ import math
 from .._checks import check_count, check_number, check_seed
 from .._tensors import as_tensor, to_numpy
 from ..plotting import digit_tiles
-from .core import image_animation, live_image, model_on
+from .core import add_resample_button, image_animation, live_image, model_on
 
 
 def render_vae_samples(model, temperature=1.0, seed=0, device="cpu", n=16, ncols=8, _cache=None):
@@ -43,16 +43,7 @@ def vae_sampler(model, n=16, seed=0):
         "seed": ipywidgets.IntText(value=seed, description="seed"),
         "device": ipywidgets.Dropdown(options=available_devices(), value="cpu", description="device"),
     }
-    box = live_image(lambda **v: render_vae_samples(model, n=n, _cache=cache, **v), controls)
-    button = ipywidgets.Button(description="resample")
-
-    def resample(_button=None):
-        controls["seed"].value += 1
-
-    button.on_click(resample)
-    box.children = (button, *box.children)
-    box.button, box.resample = button, resample
-    return box
+    return add_resample_button(live_image(lambda **v: render_vae_samples(model, n=n, _cache=cache, **v), controls))
 
 
 def vae_sampler_animation(model, n=16, frames=8):
