@@ -29,12 +29,16 @@ def _squash(text):
 
 
 def _public_texts(public_dirs):
-    """The squashed cell sources of every notebook, and the text of every page, in ``public_dirs``."""
+    """The squashed cell sources of every notebook, and the text of every page and module, in ``public_dirs``.
+
+    The library's modules are public too: chapters display them with ``course_lib.show_source``.
+    """
     texts = []
     for folder in public_dirs:
         for path in sorted(folder.glob("*.ipynb")):
             texts += [_squash(cell.source) for cell in nbformat.read(path, as_version=4).cells]
-        texts += [_squash(path.read_text(encoding="utf-8")) for path in sorted(folder.glob("*.md"))]
+        texts += [_squash(path.read_text(encoding="utf-8")) for pattern in ("*.md", "*.py")
+                  for path in sorted(folder.rglob(pattern))]
     return texts
 
 
@@ -42,7 +46,7 @@ def secret_lines(source_dir, public_dirs):
     """Lines only the instructor should see: solutions, hidden tests, solution-only cells.
 
     A line that also occurs in a public text (a student copy, a chapter, a book
-    page) is left out: finding it on the site proves nothing ("torch.manual_seed(0)").
+    page, the library) is left out: finding it on the site proves nothing ("torch.manual_seed(0)").
     """
     public = _public_texts(public_dirs)
     secrets = {}
@@ -91,7 +95,7 @@ def find_leaks(site_dir, secrets):
 
 
 SOURCE = ROOT / "exercises" / "source"
-PUBLIC = (ROOT / "exercises" / "student", ROOT / "notebooks", ROOT / "book")
+PUBLIC = (ROOT / "exercises" / "student", ROOT / "notebooks", ROOT / "book", ROOT / "course_lib")
 
 
 def test_leak_finder_sees_through_highlighting_and_json(tmp_path):
