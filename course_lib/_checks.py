@@ -55,6 +55,7 @@ def check_count(argument, value, bytes_each, minimum=1):
     ``MAX_REQUEST_BYTES`` (``bytes_each`` per item).
     """
     check_int(argument, value, minimum)
+    value = int(value)  # a NumPy int would wrap around in the product below
     if value * bytes_each > MAX_REQUEST_BYTES:
         raise ValueError(f"{argument}={value} would need about {value * bytes_each / 2**30:.1f} GiB, more than "
                          f"the {MAX_REQUEST_BYTES / 2**30:.0f} GiB one call may use; ask for at most "

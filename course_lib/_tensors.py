@@ -92,13 +92,14 @@ def as_tensor(argument, value, *, dtype=None, device=None, shape=None, integer=F
             raise ValueError(f"{argument} must have shape {_shape_text(shape)}, got {tuple(value.shape)}")
     if value.numel() == 0:
         raise ValueError(f"{argument} must not be empty, got shape {tuple(value.shape)}")
+    value = value.to(device=device, dtype=dtype)  # before the finiteness check: 1e39 is inf in float32
     if finite != "none" and value.is_floating_point():
         bad = torch.isinf(value) if finite == "nan_ok" else ~torch.isfinite(value)
         count = int(bad.sum())
         if count:
             what = "infinite values" if finite == "nan_ok" else "NaN or infinite values"
             raise ValueError(f"{argument} must hold finite numbers, got {count} {what}")
-    return value.to(device=device, dtype=dtype)
+    return value
 
 
 def check_dtype(argument, dtype, choices=FLOAT_DTYPES):

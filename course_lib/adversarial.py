@@ -27,7 +27,7 @@ def discriminator_step(model, optimizer, real, real_labels, noise, fake_labels, 
         -V on this batch, and D's mean probability of "real" on data and on samples.
     """
     fake = model.generator(noise, fake_labels).detach()  # no gradient reaches G
-    real = real.requires_grad_(r1_weight > 0)
+    real = real.detach().requires_grad_(r1_weight > 0)  # a fresh leaf: the caller's tensor is left alone
     real_logits = model.discriminator(real, real_labels)  # (B,)
     fake_logits = model.discriminator(fake, fake_labels)  # (B,)
     loss = discriminator_loss(real_logits, fake_logits)
@@ -140,12 +140,8 @@ def fit_gan(model, data, labels=None, *, steps=2000, batch_size=128, lr_d=2e-4, 
         check_int("snapshot_every", snapshot_every, 1)
     device, dtype = model.device, model.dtype
     data = _tensors.as_tensor("data", data, dtype=dtype, shape=(None, model.config.data_dim))
-    if model.conditional:
-        if labels is None:
-            raise ValueError(f"labels are required: the GAN is conditional on {model.config.num_classes} classes")
-        labels = model.check_labels(labels, len(data)).cpu()
-    elif labels is not None:
-        raise ValueError("labels need a conditional GAN (num_classes > 0); this one has none")
+    labels = model.check_labels(labels, len(data))
+    labels = None if labels is None else labels.cpu()
     generator = torch.Generator().manual_seed(seed)
     classes = model.config.num_classes
 

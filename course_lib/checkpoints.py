@@ -148,7 +148,7 @@ def load(path, model_class, *, sha256_digest=None, map_location="cpu"):
         raise FileNotFoundError(f"path: checkpoint {str(path)!r} not found")
     if sha256_digest is not None:
         found = sha256(path)
-        if found != sha256_digest:
+        if found != str(sha256_digest).lower():
             raise ValueError(f"{path}: SHA-256 is {found}, expected {sha256_digest}; the file is damaged or "
                              "not the one shipped; rebuild it or reinstall the package")
     checkpoint = _read(path)

@@ -101,7 +101,7 @@ class GaussianClassifier:
         X : tensor or array, shape (N, D), complete (no NaN)
         y : tensor or array, shape (N,), integer labels
         """
-        self._fit_numpy = not isinstance(X, torch.Tensor)  # sample() answers in the type fit was given
+        fit_numpy = not isinstance(X, torch.Tensor)  # sample() answers in the type fit was given
         X = _as_features(X)
         y = _as_labels(y, len(X), device=X.device)
         if hasattr(self, "classes_"):
@@ -128,7 +128,7 @@ class GaussianClassifier:
         # factorised once: complete rows and sampling reuse them; fails now, not at predict time, if singular
         self._factors = self._cholesky(self.covariances_, classes)  # (C, D, D), Sigma_c = L_c L_c^T
         self._precision_factors = precision_factor(self._factors)  # (C, D, D), Sigma_c^{-1} = U_c U_c^T
-        self.classes_ = classes  # (C,), set last: it marks the model as fitted
+        self._fit_numpy, self.classes_ = fit_numpy, classes  # (C,), set last: it marks the model as fitted
         return self
 
     def _cholesky(self, covariances, classes):
@@ -282,9 +282,9 @@ class LogisticRegression:
         """Fit weights and biases to labelled data; returns ``self``."""
         X = _as_features(X)
         y = _as_labels(y, len(X), device=X.device)
-        self.classes_, index = torch.unique(y, return_inverse=True)
-        weights = torch.zeros(len(self.classes_), X.shape[1], dtype=X.dtype, device=X.device, requires_grad=True)
-        bias = torch.zeros(len(self.classes_), dtype=X.dtype, device=X.device, requires_grad=True)
+        classes, index = torch.unique(y, return_inverse=True)
+        weights = torch.zeros(len(classes), X.shape[1], dtype=X.dtype, device=X.device, requires_grad=True)
+        bias = torch.zeros(len(classes), dtype=X.dtype, device=X.device, requires_grad=True)
         optimizer = torch.optim.LBFGS([weights, bias], lr=1, max_iter=self.max_iter, tolerance_grad=self.tol,
                                       tolerance_change=1e-12, history_size=20, line_search_fn="strong_wolfe")
 
@@ -299,7 +299,7 @@ class LogisticRegression:
 
         optimizer.step(closure)
         self.n_iter_ = optimizer.state[weights].get("n_iter", 0)
-        self.coef_, self.intercept_ = weights.detach(), bias.detach()
+        self.coef_, self.intercept_, self.classes_ = weights.detach(), bias.detach(), classes  # all or none
         return self
 
     @follows_input

@@ -2,7 +2,7 @@
 import numpy as np
 import torch
 
-from ._checks import check_int
+from ._checks import check_int, check_seed
 from ._tensors import as_tensor, to_numpy
 
 
@@ -50,6 +50,7 @@ def learning_curve(make_model, X_train, y_train, X_test, y_test, sizes, repeats=
     y_train, y_test = (to_numpy(as_tensor(name, y, shape=(len(X),), integer=True))
                        for name, y, X in (("y_train", y_train, X_train), ("y_test", y_test, X_test)))
     check_int("repeats", repeats, 1)
+    seed = check_seed("seed", seed)
     sizes = np.asarray(sizes)
     num_classes = len(np.unique(y_train))
     if sizes.ndim != 1 or len(sizes) == 0 or not np.issubdtype(sizes.dtype, np.integer):

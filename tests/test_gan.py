@@ -121,7 +121,7 @@ def test_a_conditional_gan_generates_the_asked_class_shapes_and_checks_labels():
         model.sample(2, labels=torch.tensor([1.0, 2.0]))
     with pytest.raises(ValueError, match=_exactly("labels is required: this GAN is conditional on 10 classes")):
         model.generate(torch.zeros(2, 4))
-    with pytest.raises(ValueError, match=_exactly("labels need a conditional GAN (num_classes > 0); this one has none")):
+    with pytest.raises(ValueError, match=_exactly("labels needs a conditional GAN (num_classes > 0); this one has none")):
         fit_gan(G.GAN(TINY), toy2d("ring", n=8)[0], labels=torch.zeros(8, dtype=torch.long), progress=False)
 
 
@@ -198,3 +198,17 @@ def test_spectral_norm_bounds_each_layer_of_the_discriminator():
     for layer in model.discriminator.net:
         if isinstance(layer, torch.nn.Linear):
             assert torch.linalg.matrix_norm(layer.weight, ord=2) < 1.05
+
+
+def test_discriminator_step_leaves_the_callers_data_alone_and_sizes_count_the_widest_layer():
+    torch.manual_seed(0)
+    model = G.GAN(TINY)
+    optimizer = torch.optim.Adam(model.discriminator.parameters())
+    real = toy2d("ring", n=16)[0]
+    discriminator_step(model, optimizer, real, None, torch.randn(16, 3), None, r1_weight=1.0)
+    assert not real.requires_grad
+    wide = G.GAN(G.GANConfig(data_dim=2, noise_dim=2, hidden_dim=4096, num_hidden=1))
+    with pytest.raises(ValueError, match=r"^n=200000 would need about 12\.2 GiB"):
+        wide.sample(200_000)
+    with pytest.raises(ValueError, match=r"^n=4611686018427387904 would need"):
+        model.sample(np.int64(2**62))  # a NumPy int must not wrap around in the size check

@@ -54,6 +54,11 @@ def test_meta_tensors_shapes_integers_and_missing_values():
     assert torch.isinf(T.as_tensor("x", torch.tensor([float("inf")]), finite="none")).all()
 
 
+def test_values_that_overflow_the_asked_dtype_are_refused():
+    with pytest.raises(ValueError, match=_exactly("x must hold finite numbers, got 1 NaN or infinite values")):
+        T.as_tensor("x", np.array([1.0, 1e39]), dtype=torch.float32)
+
+
 def test_validate_false_only_converts():
     x = torch.tensor([float("nan")])
     out = T.as_tensor("x", x, dtype=torch.float64, validate=False)

@@ -83,3 +83,16 @@ def test_bad_inputs_are_named(models):
     ring = G.GAN(G.RING)
     with pytest.raises(ValueError, match=r"^model must generate 8x8 digits \(data_dim 64\), got data_dim=2$"):
         W.gan_sampler(ring)
+
+
+def test_a_conditional_latent_walk_stays_in_the_chosen_class(models):
+    _, conditional = models
+    box = W.gan_latent_walk(conditional, seed_a=2, seed_b=5)
+    assert box.controls["label"].value == 0
+    box.controls["label"].value = 3
+    z = [conditional.noise(1, generator=torch.Generator().manual_seed(s))[0] for s in (2, 5)]
+    box.controls["t"].value = 0.0
+    with torch.no_grad():
+        ends = conditional.generator(torch.stack(z), torch.tensor([3, 3]))
+    np.testing.assert_array_equal(box.pixels, digit_tiles(torch.stack([ends[0], ends[0], ends[1]])))
+    assert W.gan_latent_walk_animation(conditional, frames=2, label=7).data.count("data:image/png;base64") == 2

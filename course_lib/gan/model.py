@@ -13,12 +13,14 @@ from ..latent import INTERPOLATION_METHODS, latent_path
 from .config import GANConfig, mlp
 
 
-class Generator(nn.Module):
+class Generator(ConfiguredModule):
     """G: noise z (and a label) -> a sample x, in data units."""
 
-    def __init__(self, config):
-        super().__init__()
-        self.config = config
+    config_class = GANConfig
+
+    def __init__(self, config=None):
+        super().__init__(config)
+        config = self.config
         extra = config.embed_dim if config.num_classes else 0
         self.embed = nn.Embedding(config.num_classes, config.embed_dim) if config.num_classes else None
         self.net = mlp([config.noise_dim + extra, *[config.hidden_dim] * config.num_hidden, config.data_dim])
@@ -32,12 +34,14 @@ class Generator(nn.Module):
         return out
 
 
-class Discriminator(nn.Module):
+class Discriminator(ConfiguredModule):
     """D: a sample x (and a label) -> the logit a(x) of "x is real", shape (N,)."""
 
-    def __init__(self, config):
-        super().__init__()
-        self.config = config
+    config_class = GANConfig
+
+    def __init__(self, config=None):
+        super().__init__(config)
+        config = self.config
         extra = config.embed_dim if config.num_classes else 0
         self.embed = nn.Embedding(config.num_classes, config.embed_dim) if config.num_classes else None
         self.net = mlp([config.data_dim + extra, *[config.hidden_dim] * config.num_hidden, 1], config.spectral_norm)
@@ -116,7 +120,8 @@ class GAN(ConfiguredModule):
         normal conditioned on ``|z_j| <= truncation``, by inverting the normal
         CDF on a uniform draw: smaller values trade variety for typical samples.
         """
-        n = check_count("n", n, bytes_each=4 * self.config.noise_dim * self.dtype.itemsize)
+        widest = max(self.config.noise_dim, self.config.hidden_dim, self.config.data_dim)
+        n = check_count("n", n, bytes_each=4 * widest * self.dtype.itemsize)  # the largest activations, a few times
         _tensors.check_generator(generator)
         shape = (n, self.config.noise_dim)
         if truncation is None:
@@ -163,8 +168,8 @@ class GAN(ConfiguredModule):
         """
         check_int("steps", steps, 2)
         check_choice("method", method, INTERPOLATION_METHODS)
-        z_a, z_b = (self.check_noise(_tensors.as_tensor(name, z).reshape(1, -1), name)[0]
-                    for name, z in (("z_a", z_a), ("z_b", z_b)))
+        z_a, z_b = (_tensors.as_tensor(name, z, dtype=self.dtype, device=self.device,
+                                       shape=(self.config.noise_dim,)) for name, z in (("z_a", z_a), ("z_b", z_b)))
         t = torch.linspace(0, 1, steps, device=self.device, dtype=self.dtype)
         z = latent_path(z_a, z_b, t, method)  # (steps, noise_dim)
         return self.generator(z, self.check_labels(labels, steps))

@@ -101,7 +101,8 @@ class VAE(ConfiguredModule):
 
     def _encode(self, x):
         mu, logvar = self._encode_params(x)
-        return Independent(Normal(mu, (0.5 * logvar).exp()), 1)
+        # the network's own outputs: no argument validation, which would sync with the GPU on every batch
+        return Independent(Normal(mu, (0.5 * logvar).exp(), validate_args=False), 1, validate_args=False)
 
     @inference
     def encode_mean(self, x):
@@ -112,7 +113,7 @@ class VAE(ConfiguredModule):
         return self.decoder(z).unflatten(-1, (self.config.data_dim, self.config.num_levels))  # (..., 64, 17)
 
     def _decode(self, z):
-        return Independent(Categorical(logits=self._logits(z)), 1)
+        return Independent(Categorical(logits=self._logits(z), validate_args=False), 1, validate_args=False)
 
     def decode(self, z):
         """p(x|z) for ``z`` of shape (..., latent_dim): a categorical per pixel (eq. 4.1).

@@ -17,8 +17,13 @@ def _check_pixel_model(model):
         raise ValueError(f"model must generate 8x8 digits (data_dim 64), got data_dim={model.config.data_dim}")
 
 
-def _label(model, label):
-    """The class to generate: None (any) for an unconditional model or when ``label`` is None."""
+def _label(model, label, default=None):
+    """The class to generate: None (any) for an unconditional model or when ``label`` is None or "any".
+
+    ``default`` replaces None for a conditional model that needs one class (the latent walk).
+    """
+    if (label is None or label == "any") and model.config.num_classes and default is not None:
+        return default
     if label is None or label == "any":
         return None
     if model.config.num_classes == 0:
@@ -91,6 +96,8 @@ def gan_sampler_animation(model, n=16, frames=6):
 def render_gan_walk(model, seed_a=0, seed_b=1, t=0.5, method="slerp", label=None):
     """G at noise z_a (from ``seed_a``), at the point a fraction ``t`` along the path to z_b, and at z_b.
 
+    A conditional GAN walks within one class: ``label`` (default 0).
+
     Returns
     -------
     numpy.ndarray, uint8, three tiles
@@ -101,7 +108,7 @@ def render_gan_walk(model, seed_a=0, seed_b=1, t=0.5, method="slerp", label=None
     check_number("t", t, maximum=1.0)
     ends = [model.noise(1, generator=torch.Generator().manual_seed(check_seed(name, seed)))[0]
             for name, seed in (("seed_a", seed_a), ("seed_b", seed_b))]
-    path = model.interpolate(ends[0], ends[1], steps=101, method=method, labels=_label(model, label))  # (101, 64)
+    path = model.interpolate(ends[0], ends[1], steps=101, method=method, labels=_label(model, label, default=0))
     return digit_tiles(path[[0, int(round(100 * t)), 100]])
 
 
@@ -115,11 +122,14 @@ def gan_latent_walk(model, seed_a=0, seed_b=1):
         "t": ipywidgets.FloatSlider(value=0.5, min=0.0, max=1.0, step=0.01, description="A → B"),
         "method": ipywidgets.Dropdown(options=["slerp", "linear"], value="slerp", description="path"),
     }
+    if model.config.num_classes:
+        controls["label"] = ipywidgets.Dropdown(options=list(range(model.config.num_classes)), value=0,
+                                                description="class")
     return live_image(lambda **v: render_gan_walk(model, **v), controls)
 
 
-def gan_latent_walk_animation(model, seed_a=0, seed_b=1, frames=11, method="slerp"):
+def gan_latent_walk_animation(model, seed_a=0, seed_b=1, frames=11, method="slerp", label=None):
     """Static version of :func:`gan_latent_walk`: ``t`` from 0 to 1."""
     ts = [i / (frames - 1) for i in range(frames)]
-    return image_animation(lambda t: render_gan_walk(model, seed_a, seed_b, t, method), [{"t": t} for t in ts],
+    return image_animation(lambda t: render_gan_walk(model, seed_a, seed_b, t, method, label), [{"t": t} for t in ts],
                            [f"{method} t = {t:.2f}" for t in ts], figsize=(4.5, 2))
