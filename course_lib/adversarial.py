@@ -44,10 +44,17 @@ def generator_step(model, optimizer, noise, fake_labels, generator_loss="non_sat
 
     Returns the loss (a detached scalar).
     """
-    fake_logits = model.discriminator(model.generator(noise, fake_labels), fake_labels)
+    opponent = [p for p in model.discriminator.parameters() if p.requires_grad]
+    for parameter in opponent:  # D is a fixed opponent here: backward computes no gradient for its weights
+        parameter.requires_grad_(False)
+    try:
+        fake_logits = model.discriminator(model.generator(noise, fake_labels), fake_labels)
+    finally:
+        for parameter in opponent:
+            parameter.requires_grad_(True)
     loss = GENERATOR_LOSSES[generator_loss](fake_logits)
     optimizer.zero_grad()
-    loss.backward()  # also fills D's .grad, which the next discriminator step clears before using
+    loss.backward()
     optimizer.step()
     return loss.detach()
 

@@ -16,6 +16,7 @@ from ._checks import check_int, check_number, check_seed
 from ._tensors import as_tensor, evaluating
 
 STOP_REASONS = ("epochs", "early_stopping", "time_budget")
+EVAL_BATCH_SIZE = 512  # evaluation keeps no gradients: larger batches than training fit in memory
 
 
 @dataclass
@@ -112,11 +113,15 @@ def _size(batch):
     return len(batch[0]) if isinstance(batch, tuple) else len(batch)
 
 
-def evaluate(model, loss_fn, data, batch_size=512, device=None):
+def evaluate(model, loss_fn, data, batch_size=EVAL_BATCH_SIZE, device=None):
     """Mean of ``loss_fn`` over ``data`` (weighted by batch size), in eval mode without gradients."""
     tensors = check_data("data", data)
     check_int("batch_size", batch_size, 1)
-    device = device or next(model.parameters()).device
+    return _evaluate(model, loss_fn, tensors, batch_size, device or next(model.parameters()).device)
+
+
+def _evaluate(model, loss_fn, tensors, batch_size, device):
+    """:func:`evaluate` on checked tensors (``fit`` checks its validation data once, not every epoch)."""
     total, count = 0.0, 0
     with evaluating(model):
         for batch in _batches(tensors, batch_size, device, None):
@@ -240,7 +245,7 @@ def fit(model, loss_fn, train_data, val_data=None, *, epochs=100, batch_size=64,
         history.record(train_loss=float(total) / count)
         postfix = {"loss": f"{history.train_loss[-1]:.3f}"}
         if val_tensors is not None:
-            history.record(val_loss=evaluate(model, loss_fn, val_tensors, device=device))
+            history.record(val_loss=_evaluate(model, loss_fn, val_tensors, EVAL_BATCH_SIZE, device))
             postfix["val"] = f"{history.val_loss[-1]:.3f}"
         history.record(seconds=time.perf_counter() - start)
         bar.set_postfix(postfix)
