@@ -144,7 +144,8 @@ def uniform(shape, generator, device, dtype):
 
 
 def categorical(probs, num_draws, generator):
-    """``num_draws`` indices drawn with replacement from ``probs`` (K,), returned on ``probs``' device."""
+    """``num_draws`` indices drawn with replacement from ``probs`` (K,), or from each row of ``probs`` (B, K),
+    returned on ``probs``' device."""
     drawn = torch.multinomial(probs.to(_where_drawn(generator)), num_draws, replacement=True, generator=generator)
     return drawn.to(probs.device)
 

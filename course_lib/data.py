@@ -5,7 +5,8 @@
   a shuffled split of the same sizes (``shuffle_seed``).
 - :func:`toy2d`: two-dimensional toy distributions with known modes
   (:func:`mode_centres`, and :func:`mode_coverage` to score samples against them).
-- :func:`load_names`: US census first and last names from the ``names`` package.
+- :func:`load_names`: US census first and last names from the ``names`` package
+  (:func:`load_first_names_by_sex`: first names with the census list each comes from).
 - :func:`load_mnist`: an IDX reader for users who already have MNIST files.
 """
 import functools
@@ -229,6 +230,28 @@ def load_names(split="train", kind="first"):
     bounds = {"train": (0, n_train), "val": (n_train, n_train + n_val), "test": (n_train + n_val, len(shuffled))}
     start, stop = bounds[split]
     return shuffled[start:stop]
+
+
+CENSUS_SEXES = ("female", "male")  # the census first-name lists: a binary field, as the 1990 census recorded it
+
+
+def load_first_names_by_sex(split="train"):
+    """The first names of ``load_names(split, "first")``, each with the census list it appears in.
+
+    A name on both lists (``"jordan"``) appears twice, once per list, so a model
+    of ``p(name | sex)`` sees it under both. The split is that of
+    :func:`load_names`: no test name is a training name under either label.
+
+    Returns
+    -------
+    names : list of str
+    sexes : list of str
+        ``"female"`` or ``"male"`` for each name.
+    """
+    split_names = load_names(split, "first")
+    lists = {sex: set(_read_census_names(f"dist.{sex}.first")) for sex in CENSUS_SEXES}
+    pairs = [(name, sex) for name in split_names for sex in CENSUS_SEXES if name in lists[sex]]
+    return [name for name, _ in pairs], [sex for _, sex in pairs]
 
 
 # IDX format (LeCun et al.): two zero bytes, a type code, the number of

@@ -9,20 +9,14 @@ CSV, an instructor build, an nbgrader export.
 import argparse
 import sys
 
+from .._cli import OneLineParser
 from .runner import CELL_TIMEOUT, JOBS, SUBMISSION_TIMEOUT
 
 PROG = "python -m course_lib.exercises"
 
 
-class _Parser(argparse.ArgumentParser):
-    """An argument parser whose usage errors are one line (the usage is under ``--help``)."""
-
-    def error(self, message):
-        self.exit(2, f"{PROG}: error: {message} (see '{self.prog} --help')\n")
-
-
 def _parser():
-    parser = _Parser(prog=PROG, description="Make student copies, grade submissions, check exercises, export to "
+    parser = OneLineParser(prog=PROG, description="Make student copies, grade submissions, check exercises, export to "
                                             "nbgrader.")
     parser.add_argument("--source", default="exercises/source", help="exercise notebooks with solutions")
     sub = parser.add_subparsers(dest="command", required=True)

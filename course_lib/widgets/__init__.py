@@ -15,10 +15,24 @@ ipywidgets is imported only inside the functions that need it.
 
 The package is split by concern: :mod:`.core` holds the generic mechanism
 (including the Matplotlib-free fast path for pixel arrays), :mod:`.vae` the
-chapter 4 VAE widgets, :mod:`.mixture` the chapter 3 EM stepper and :mod:`.gan`
-the chapter 5 GAN sampler and latent walk. Every
+chapter 4 VAE widgets, :mod:`.mixture` the chapter 3 EM stepper, :mod:`.gan`
+the chapter 5 GAN sampler and latent walk and :mod:`.autoregressive` the
+chapter 6 names sampler and pixel-by-pixel digit completion. Every
 public name is re-exported here, so ``widgets.X`` works for all of them.
 """
+from .autoregressive import (
+    COMPLETION_REGIONS,
+    NAMES_FIGSIZE,
+    NO_CONDITION,
+    completion_animation,
+    completion_widget,
+    draw_names,
+    names_animation,
+    names_widget,
+    observed_mask,
+    render_completion,
+    render_names,
+)
 from .core import (
     STATIC_ENV_VAR,
     add_resample_button,
@@ -68,4 +82,7 @@ __all__ = [
     # gan: chapter 5
     "NO_TRUNCATION", "render_gan_samples", "gan_sampler", "gan_sampler_animation", "render_gan_walk",
     "gan_latent_walk", "gan_latent_walk_animation",
+    # autoregressive: chapter 6
+    "NO_CONDITION", "NAMES_FIGSIZE", "render_names", "draw_names", "names_widget", "names_animation",
+    "COMPLETION_REGIONS", "observed_mask", "render_completion", "completion_widget", "completion_animation",
 ]

@@ -1,0 +1,162 @@
+"""An autoregressive model of the 8x8 digits: the 64 pixels in raster order, a 17-way categorical each.
+
+The image is read like a word: pixel ``t`` (row ``t // 8``, column ``t % 8``)
+is predicted from pixels ``0..t-1`` by the causal transformer blocks of
+:mod:`.transformer`, so ``log p(x) = sum_t log p(x_t | x_<t)`` is exact, in
+nats per image on the discrete grey levels: the same unit as the VAE's bound.
+"""
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from .._checks import check_count, check_int, check_number
+from .._module import ConfiguredModule
+from .._tensors import as_tensor, categorical, check_generator, inference
+from ..data import DIGITS_SHAPE, NUM_LEVELS
+from .sampling import check_sampling, filter_logits
+from .transformer import Block
+
+NUM_PIXELS = DIGITS_SHAPE[0] * DIGITS_SHAPE[1]
+
+
+@dataclass(frozen=True)
+class PixelConfig:
+    """Sizes of :class:`PixelTransformer`; the shipped model trains with these in a few minutes on a laptop CPU."""
+
+    num_pixels: int = NUM_PIXELS
+    num_levels: int = NUM_LEVELS  # grey levels 0..16
+    embed_dim: int = 128
+    num_heads: int = 4
+    num_layers: int = 4
+    dropout: float = 0.3  # 1000 training digits: without it the model overfits within minutes
+
+    def __post_init__(self):
+        for name in ("num_pixels", "num_levels", "embed_dim", "num_heads", "num_layers"):
+            check_int(name, getattr(self, name), 1)
+            object.__setattr__(self, name, int(getattr(self, name)))
+        check_number("dropout", self.dropout)
+        if not self.dropout < 1:
+            raise ValueError(f"dropout must be a number in [0, 1), got {self.dropout!r}")
+        if self.embed_dim % self.num_heads:
+            raise ValueError(f"embed_dim must be a multiple of num_heads ({self.num_heads}), got {self.embed_dim}")
+
+
+# How the shipped pixel model trains: keyword arguments of course_lib.train.fit.
+PIXEL_RECIPE = {"epochs": 400, "batch_size": 64, "lr": 1e-3, "patience": 30}
+
+
+def pixel_loss(model, x):
+    """Mean negative log-likelihood in nats per image of a batch of grey levels: the training loss."""
+    return -model.log_prob_train(x.long()).mean()
+
+
+class PixelTransformer(ConfiguredModule):
+    """p(x) = prod_t p(x_t | x_<t) over the pixels in raster order, each a categorical over the grey levels."""
+
+    config_class = PixelConfig
+
+    def __init__(self, config=None):
+        super().__init__(config)
+        config = self.config
+        self.start = config.num_levels  # the input id before pixel 0
+        self.token_embedding = nn.Embedding(config.num_levels + 1, config.embed_dim)
+        self.position_embedding = nn.Embedding(config.num_pixels, config.embed_dim)
+        self.blocks = nn.Sequential(*(Block(config.embed_dim, config.num_heads, config.num_pixels, config.dropout)
+                                      for _ in range(config.num_layers)))
+        self.norm = nn.LayerNorm(config.embed_dim)
+        self.head = nn.Linear(config.embed_dim, config.num_levels)
+
+    def check_x(self, x, argument="x"):
+        """Images (N, num_pixels) of integer grey levels (any dtype), as long ids on the model's device."""
+        x = as_tensor(argument, x, device=self.device, shape=(None, self.config.num_pixels))
+        if x.is_floating_point() and not torch.equal(x, x.round()):
+            raise ValueError(f"{argument} must hold whole grey levels 0..{self.config.num_levels - 1}, "
+                             "got fractional values")
+        if x.min() < 0 or x.max() >= self.config.num_levels:
+            raise ValueError(f"{argument} must hold grey levels in 0..{self.config.num_levels - 1}, "
+                             f"got values in {x.min().item():g}..{x.max().item():g}")
+        return x.long()
+
+    def forward(self, x):
+        """Logits (N, P, L) of every pixel given the pixels before it, for long ids ``x`` (N, T <= P)."""
+        inputs = torch.cat([torch.full_like(x[:, :1], self.start), x[:, :-1]], dim=1)  # (N, T): shifted right
+        positions = torch.arange(x.shape[1], device=x.device)
+        h = self.token_embedding(inputs) + self.position_embedding(positions)  # (N, T, C)
+        return self.head(self.norm(self.blocks(h)))  # (N, T, L)
+
+    def log_prob_train(self, x):
+        """log p(x) per image (N,) with gradients, for long ids: the training path (no checks)."""
+        logits = self(x)  # (N, P, L)
+        return -F.cross_entropy(logits.transpose(1, 2), x, reduction="none").sum(dim=1)
+
+    @inference
+    def log_prob(self, x):
+        """log p(x) in nats per image, shape (N,), exact (eq. 6.1)."""
+        return self.log_prob_train(self.check_x(x)).to(self.dtype)
+
+    @inference
+    def _fill(self, x, observed, temperature, generator):
+        """Draw every pixel where ``observed`` is False, in raster order, given the pixels before it."""
+        for t in range(self.config.num_pixels):
+            if observed[:, t].all():
+                continue
+            logits = self(x[:, :t + 1])[:, t]  # (N, L): pixel t's distribution given pixels 0..t-1
+            drawn = categorical(filter_logits(logits.double(), temperature), 1, generator).squeeze(1)
+            x[:, t] = torch.where(observed[:, t], x[:, t], drawn)
+        return x
+
+    def sample(self, n, generator=None, temperature=1.0):
+        """``n`` images (n, P) of grey levels as the model's dtype, one pixel at a time (P forward passes)."""
+        check_generator(generator)
+        check_sampling(temperature, None, None)
+        n = check_count("n", n, 8 * self.config.num_pixels * self.config.num_levels)
+        x = torch.zeros(n, self.config.num_pixels, dtype=torch.long, device=self.device)
+        observed = torch.zeros_like(x, dtype=torch.bool)
+        return self._fill(x, observed, temperature, generator).to(self.dtype)
+
+    def complete(self, x, mask, generator=None, temperature=1.0):
+        """Fill the pixels where ``mask`` is False, keep the others.
+
+        Each missing pixel is drawn from ``p(x_t | x_<t)`` with the observed
+        pixels in place: exact conditional sampling when every missing pixel
+        comes after every observed one in raster order (such as an erased
+        bottom half). Otherwise a missing pixel ignores the observed pixels after it.
+
+        Parameters
+        ----------
+        x : tensor or array, shape (N, P)
+            Grey levels; values at missing pixels are ignored.
+        mask : bool tensor or array, shape (N, P) or (P,)
+            True where a pixel is observed.
+
+        Returns
+        -------
+        torch.Tensor, shape (N, P), the model's dtype
+        """
+        check_generator(generator)
+        check_sampling(temperature, None, None)
+        observed = _check_mask(mask, self.config.num_pixels, self.device)
+        x = as_tensor("x", x, device=self.device, shape=(None, self.config.num_pixels), finite="none")
+        if observed.ndim == 2 and len(observed) != len(x):
+            raise ValueError(f"mask must have shape ({self.config.num_pixels},) or ({len(x)}, "
+                             f"{self.config.num_pixels}) to match x, got {tuple(observed.shape)}")
+        observed = observed.expand(len(x), -1)
+        x = self.check_x(torch.where(observed, x, torch.zeros_like(x)))
+        return self._fill(x, observed, temperature, generator).to(self.dtype)
+
+
+def _check_mask(mask, num_pixels, device):
+    """A bool tensor (P,) or (N, P) on ``device`` from a bool tensor, array or list (True: observed)."""
+    if isinstance(mask, (list, tuple, np.ndarray)):
+        mask = torch.from_numpy(np.array(mask))  # a copy: the caller's mask is never changed
+    if not isinstance(mask, torch.Tensor):
+        raise TypeError(f"mask must be a bool tensor, array or list (True where a pixel is observed), "
+                        f"got {type(mask).__name__}")
+    if mask.dtype != torch.bool:
+        raise TypeError(f"mask must be a bool tensor or array (True where a pixel is observed), got dtype {mask.dtype}")
+    if mask.ndim not in (1, 2) or mask.shape[-1] != num_pixels:
+        raise ValueError(f"mask must have shape ({num_pixels},) or (N, {num_pixels}), got {tuple(mask.shape)}")
+    return mask.to(device)

@@ -1,0 +1,55 @@
+"""Models the course ships trained, so that chapters show them without minutes of training.
+
+Each model is a checkpoint ``<name>.pt`` inside this package (so a git-URL
+install has it too), loaded through :mod:`course_lib.checkpoints` with the
+SHA-256 digest recorded in :data:`SHIPPED`: a file that was changed, cut short
+or left as a Git LFS pointer is refused. ``python -m course_lib.pretrained
+build NAME --out DIR`` retrains one from its recipe (:mod:`.build`) and prints
+its digest.
+"""
+import importlib
+from pathlib import Path
+
+from .. import checkpoints
+from .._checks import check_choice
+
+# name -> (module, class, what it is and how it was trained, SHA-256 of the shipped file)
+SHIPPED = {
+    "names-mlp": ("course_lib.autoregressive", "MLPCharLM",
+                  "MLP character model of the census last names (autoregressive.MLP_RECIPE)",
+                  None),
+    "names-transformer": ("course_lib.autoregressive", "TransformerCharLM",
+                          "2-layer character transformer of the census last names (autoregressive.TRANSFORMER_RECIPE)",
+                          None),
+    "digits-pixels": ("course_lib.autoregressive", "PixelTransformer",
+                      "autoregressive model of the 8x8 digits' pixels (autoregressive.PIXEL_RECIPE)",
+                      None),
+}
+FOLDER = Path(__file__).parent
+
+
+def model_class(name):
+    """The class a shipped model is an instance of."""
+    check_choice("name", name, list(SHIPPED))
+    module, cls, _, _ = SHIPPED[name]
+    return getattr(importlib.import_module(module), cls)
+
+
+def path(name):
+    """Where the shipped checkpoint of ``name`` lives."""
+    check_choice("name", name, list(SHIPPED))
+    return FOLDER / f"{name}.pt"
+
+
+def load(name, map_location="cpu"):
+    """The shipped model ``name`` (see :data:`SHIPPED`), checked against its SHA-256, in eval mode.
+
+    Raises
+    ------
+    ValueError
+        For an unknown name, or a file whose digest is not the recorded one.
+    FileNotFoundError
+        If the package was installed without its weights.
+    """
+    model = checkpoints.load(path(name), model_class(name), sha256_digest=SHIPPED[name][3], map_location=map_location)
+    return model.eval()
