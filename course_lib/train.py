@@ -154,7 +154,7 @@ def _check_loss(loss, epoch, batch_index):
                          f"(no gradient) at epoch {epoch}, batch {batch_index}")
 
 
-def fit(model, loss_fn, train_data, val_data=None, *, epochs=100, batch_size=64, lr=1e-3,
+def fit(model, loss_fn, train_data, val_data=None, *, epochs=100, batch_size=64, lr=1e-3, weight_decay=0.0,
         optimizer=None, patience=None, time_budget=None, seed=0, progress=True):
     """Train ``model`` by minimising ``loss_fn`` with mini-batch gradient descent.
 
@@ -172,6 +172,9 @@ def fit(model, loss_fn, train_data, val_data=None, *, epochs=100, batch_size=64,
     batch_size : int
     lr : float
         Learning rate of the default Adam optimiser (ignored if ``optimizer`` is given).
+    weight_decay : float
+        Decoupled weight decay of the default optimiser, which is then AdamW
+        (Loshchilov and Hutter, 2019); 0 keeps plain Adam.
     optimizer : torch.optim.Optimizer, optional
         Must update the model's parameters.
     patience : int, optional
@@ -202,6 +205,7 @@ def fit(model, loss_fn, train_data, val_data=None, *, epochs=100, batch_size=64,
     check_int("epochs", epochs, 1)
     check_int("batch_size", batch_size, 1)
     check_number("lr", lr, strict=True)
+    check_number("weight_decay", weight_decay)
     seed = check_seed("seed", seed)
     if optimizer is not None and not isinstance(optimizer, torch.optim.Optimizer):
         raise TypeError(f"optimizer must be a torch.optim.Optimizer or None, got {type(optimizer).__name__}")
@@ -215,7 +219,9 @@ def fit(model, loss_fn, train_data, val_data=None, *, epochs=100, batch_size=64,
     train_tensors = check_data("train_data", train_data)
     val_tensors = None if val_data is None else check_data("val_data", val_data)
     device = trainable[0].device
-    optimizer = optimizer or torch.optim.Adam(trainable, lr=lr)
+    if optimizer is None:
+        optimizer = (torch.optim.AdamW(trainable, lr=lr, weight_decay=weight_decay) if weight_decay > 0
+                     else torch.optim.Adam(trainable, lr=lr))
     generator = torch.Generator().manual_seed(seed)
     history = History()
     best_loss, best_state = float("inf"), None

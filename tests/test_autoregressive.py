@@ -77,7 +77,7 @@ def _events(n, word, start="."):
 
 
 def _hand_log_probs(n, alpha, train, words, train_starts=None, starts=None):
-    """log p(word) from add-alpha counts (eq. 6.3), counted with collections.Counter; S = 27 symbols."""
+    """log p(word) from add-alpha counts (eq. 6.2), counted with collections.Counter; S = 27 symbols."""
     pairs, contexts = Counter(), Counter()
     for word, start in zip(train, train_starts or ["."] * len(train)):
         for context, symbol in _events(n, word, start):
@@ -314,7 +314,8 @@ def test_temperature_divides_the_logits_and_near_zero_gives_the_argmax():
     assert torch.equal(filter_logits(logits, temperature=1e-6), one_hot)
     assert torch.equal(filter_logits(logits, top_k=1), one_hot)
     tied = torch.tensor([[1.0, 3.0, 3.0, 0.0]])
-    torch.testing.assert_close(filter_logits(tied, top_k=1), torch.tensor([[0.0, 0.5, 0.5, 0.0]]))  # ties kept
+    torch.testing.assert_close(filter_logits(tied, top_k=1), torch.tensor([[0.0, 1.0, 0.0, 0.0]]))  # the argmax
+    torch.testing.assert_close(filter_logits(tied, top_k=2), torch.tensor([[0.0, 0.5, 0.5, 0.0]]))
 
 
 def _greedy(model, condition=None, prefix=""):
@@ -416,6 +417,14 @@ def test_pixel_samples_are_grey_levels_that_repeat_with_the_generator():
                        model.sample(2, generator=_generator(1), temperature=1e-4))  # the argmax image
 
 
+def test_context_coverage_is_the_share_of_predicted_symbols_whose_context_was_counted():
+    model = NGramCounts(3).fit(WORDS)
+    seen = {context for word in WORDS for context, _ in _events(3, word)}
+    held_out = [context for word in HELD_OUT for context, _ in _events(3, word)]
+    assert model.context_coverage(HELD_OUT) == pytest.approx(sum(c in seen for c in held_out) / len(held_out))
+    assert model.context_coverage(WORDS) == 1.0
+
+
 # ---------------------------------------------------------------- byte-pair encoding
 
 def test_the_first_merge_is_the_most_frequent_pair_by_hand():
@@ -436,6 +445,9 @@ def test_byte_pair_encoding_round_trips_every_training_name_in_fewer_tokens():
     assert all(set(tokens) <= set(tokenizer.vocabulary_) for tokens in encoded)
     num_tokens = sum(map(len, encoded))
     assert num_tokens < 0.6 * sum(map(len, names))  # 200 merges: about half as many tokens as letters
+    shorter = BytePairTokenizer(50).fit(names)  # learning is greedy: fewer merges are a prefix of the same run
+    assert shorter.merges_ == tokenizer.merges_[:50]
+    assert all(tokenizer.encode(name, num_merges=50) == shorter.encode(name) for name in names[:300])
     fewer = [tokenizer.encode(name) for name in load_names("test", "first")]  # unseen names too
     assert all("".join(tokens) == name for tokens, name in zip(fewer, load_names("test", "first")))
 

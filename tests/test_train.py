@@ -27,6 +27,15 @@ def test_fit_learns_a_linear_map_and_records_history():
     assert all(a <= b for a, b in zip(history.seconds, history.seconds[1:]))
 
 
+def test_weight_decay_shrinks_every_weight_by_lr_times_decay_each_step():
+    model = torch.nn.Linear(3, 1)
+    start = [p.detach().clone() for p in model.parameters()]
+    zero_loss = lambda model, batch: 0.0 * sum(p.sum() for p in model.parameters())  # only the decay acts
+    train.fit(model, zero_loss, _regression(n=64), epochs=2, batch_size=16, lr=0.1, weight_decay=0.5, progress=False)
+    for before, after in zip(start, model.parameters()):  # AdamW: w <- (1 - lr * decay) w, 8 steps
+        torch.testing.assert_close(after.detach(), before * (1 - 0.1 * 0.5) ** 8)
+
+
 def test_fit_is_repeatable_with_a_seed():
     runs = []
     for _ in range(2):
@@ -83,6 +92,7 @@ def test_single_tensor_data_gives_a_tensor_batch():
     ({"time_budget": -5.0}, ValueError, r"time_budget must be a finite number > 0, got -5\.0"),
     ({"patience": 3}, ValueError, "patience needs val_data"),
     ({"lr": 0}, ValueError, "lr must be a finite number > 0, got 0"),
+    ({"weight_decay": -0.1}, ValueError, "weight_decay must be a finite number >= 0, got -0.1"),
     ({"seed": -1}, ValueError, "seed must be an int >= 0, got -1"),
     ({"optimizer": "adam"}, TypeError, "optimizer must be a torch.optim.Optimizer or None, got str"),
 ])

@@ -2,7 +2,7 @@
 
 With ``c(h, x)`` the number of times symbol ``x`` followed the context ``h``
 (the n-1 symbols before it) in the training words, ``S`` the number of symbols
-and ``alpha > 0`` the pseudo-count every pair gets (eq. 6.3),
+and ``alpha > 0`` the pseudo-count every pair gets (eq. 6.2),
 
     p(x | h) = (c(h, x) + alpha) / (sum_x' c(h, x') + alpha S).
 
@@ -28,7 +28,7 @@ class NGramCounts(CharLanguageModel):
     n : int in [1, 8]
         1 counts symbols alone; 2 is the bigram model; larger n sees more context.
     alpha : float > 0
-        Add-alpha smoothing pseudo-count (eq. 6.3); choose it on validation words (:func:`fit_counts`).
+        Add-alpha smoothing pseudo-count (eq. 6.2); choose it on validation words (:func:`fit_counts`).
     alphabet : str
     conditions : tuple of str
         Condition tokens (e.g. ``("female", "male")``) that fill the context before the first letter.
@@ -64,6 +64,18 @@ class NGramCounts(CharLanguageModel):
         self.contexts_, self.context_counts_ = contexts[seen].unique(return_counts=True)
         return self
 
+    def _check_fitted(self):
+        if self.keys_ is None:
+            raise NotFittedError(f"this {type(self).__name__} is not fitted yet; call fit(words) first")
+
+    def context_coverage(self, words, condition=None):
+        """The share of the symbols in ``words`` whose context (the n-1 symbols before) occurred in training."""
+        self._check_fitted()
+        tokens = self.vocabulary.encode(words, condition)
+        contexts, targets = self._contexts(tokens[:, :-1]), tokens[:, 1:]
+        seen = self._lookup(self.contexts_, self.context_counts_, contexts[targets != PAD]) > 0
+        return seen.double().mean().item()
+
     @staticmethod
     def _lookup(sorted_keys, counts, queries):
         index = torch.searchsorted(sorted_keys, queries).clamp(max=len(sorted_keys) - 1)
@@ -71,8 +83,7 @@ class NGramCounts(CharLanguageModel):
 
     def logits(self, tokens):
         """log p(next symbol | context) at every position of ``tokens`` (B, T): shape (B, T, S)."""
-        if self.keys_ is None:
-            raise NotFittedError(f"this {type(self).__name__} is not fitted yet; call fit(words) first")
+        self._check_fitted()
         contexts = self._contexts(tokens)  # (B, T)
         symbols = torch.arange(self.vocabulary.num_symbols)
         pairs = self._lookup(self.keys_, self.key_counts_, contexts.unsqueeze(-1) * len(symbols) + symbols)
@@ -92,8 +103,7 @@ class BigramCounts(NGramCounts):
     @property
     def counts_(self):
         """The count table, shape (num_tokens, num_symbols): row = previous token, column = next symbol."""
-        if self.keys_ is None:
-            raise NotFittedError("this BigramCounts is not fitted yet; call fit(words) first")
+        self._check_fitted()
         table = torch.zeros(self.vocabulary.num_tokens * self.vocabulary.num_symbols, dtype=torch.long)
         table[self.keys_] = self.key_counts_
         return table.view(self.vocabulary.num_tokens, self.vocabulary.num_symbols)

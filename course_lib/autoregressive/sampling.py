@@ -41,7 +41,8 @@ def filter_logits(logits, temperature=1.0, top_k=None, top_p=None):
     temperature : float > 0
         Divides the logits: below 1 sharpens the distribution, above 1 flattens it.
     top_k : int >= 1, optional
-        Keep the ``top_k`` most probable symbols (ties at the cut are kept too).
+        Keep the ``top_k`` most probable symbols; among equally probable ones the lower
+        symbol id is kept, so ``top_k=1`` is greedy decoding (the argmax).
     top_p : float in (0, 1], optional
         Keep the smallest set of most probable symbols whose mass reaches ``top_p``
         (Holtzman et al. 2020).
@@ -53,8 +54,9 @@ def filter_logits(logits, temperature=1.0, top_k=None, top_p=None):
     """
     logits = logits / temperature
     if top_k is not None and top_k < logits.shape[-1]:
-        kth = logits.topk(top_k, dim=-1).values[..., -1:]  # (B, 1)
-        logits = logits.masked_fill(logits < kth, float("-inf"))
+        order = logits.argsort(dim=-1, descending=True, stable=True)  # ties: the lower symbol id first
+        drop = torch.ones_like(logits, dtype=torch.bool).scatter(-1, order[..., :top_k], False)
+        logits = logits.masked_fill(drop, float("-inf"))
     probs = logits.softmax(dim=-1)
     if top_p is not None and top_p < 1:
         sorted_probs, order = probs.sort(dim=-1, descending=True)

@@ -54,16 +54,22 @@ class BytePairTokenizer:
         self.vocabulary_ = alphabet + ["".join(pair) for pair in self.merges_]
         return self
 
-    def encode(self, word):
-        """The tokens of ``word``: its characters, merged in the order the merges were learned."""
+    def encode(self, word, num_merges=None):
+        """The tokens of ``word``: its characters, merged in the order the merges were learned.
+
+        ``num_merges`` applies only the first merges (what a tokenizer trained for
+        fewer merges would give, since learning is greedy); default: all.
+        """
         if self.merges_ is None:
             raise NotFittedError("this BytePairTokenizer is not fitted yet; call fit(words) first")
         if not isinstance(word, str):
             raise TypeError(f"word must be a str, got {type(word).__name__} {word!r}")
         if not word:
             raise ValueError("word must not be empty")
+        if num_merges is not None:
+            check_int("num_merges", num_merges, 0)
         tokens = tuple(word)
-        for pair in self.merges_:
+        for pair in self.merges_[:num_merges]:
             tokens = _merge(tokens, pair)
         return list(tokens)
 

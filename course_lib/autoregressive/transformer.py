@@ -1,6 +1,6 @@
 """A small GPT for characters: causal self-attention written out, read from the smallest part up.
 
-Attention (eq. 6.5) lets position ``t`` look at every earlier position with
+Attention (eq. 6.3) lets position ``t`` look at every earlier position with
 weights ``softmax(q_t . k_s / sqrt(d_head))`` over ``s <= t``, the causal mask
 setting the weights of later positions to zero, so output ``t`` depends on
 inputs ``0..t`` only (Vaswani et al. 2017; Radford et al. 2018). A block is

@@ -21,6 +21,7 @@ SHIPPED = {
     "names-transformer": ("course_lib.autoregressive", "TransformerCharLM",
                           "2-layer character transformer of the census last names (autoregressive.TRANSFORMER_RECIPE)",
                           None),
+    "digits-vae": ("course_lib.vae", "VAE", "the chapter-4 VAE of the 8x8 digits (vae.DIGITS_RECIPE)", None),
     "digits-pixels": ("course_lib.autoregressive", "PixelTransformer",
                       "autoregressive model of the 8x8 digits' pixels (autoregressive.PIXEL_RECIPE)",
                       None),

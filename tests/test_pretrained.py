@@ -1,0 +1,79 @@
+"""The shipped models: each file matches its recorded SHA-256, loads as its class, and keeps its quality."""
+import math
+import shutil
+import subprocess
+import sys
+
+import pytest
+import torch
+
+from course_lib import checkpoints, pretrained
+from course_lib.data import load_digits, load_names
+from course_lib.metrics import bits_per_dim
+
+# What the shipped weights reach on the test splits (benchmarks/autoregressive_quality.py prints them).
+QUALITY = {"names-mlp": (2.18, 2.21), "names-transformer": (2.12, 2.14)}
+
+
+@pytest.mark.parametrize("name", list(pretrained.SHIPPED))
+def test_every_shipped_file_has_its_recorded_digest_and_loads_in_eval_mode(name):
+    digest = pretrained.SHIPPED[name][3]
+    assert isinstance(digest, str) and len(digest) == 64
+    assert checkpoints.sha256(pretrained.path(name)) == digest
+    model = pretrained.load(name)
+    assert isinstance(model, pretrained.model_class(name)) and not model.training
+    assert pretrained.path(name).stat().st_size < 4 * 2**20  # a few MB at most
+
+
+@pytest.mark.parametrize("name", list(QUALITY))
+def test_shipped_name_models_keep_their_test_loss(name):
+    low, high = QUALITY[name]
+    assert low <= pretrained.load(name).loss(load_names("test", "last")).item() <= high
+
+
+def test_the_shipped_pixel_model_beats_the_vae_on_the_test_digits():
+    x_test, _ = load_digits("test")
+    pixel_nll = -pretrained.load("digits-pixels").log_prob(x_test).mean().item()
+    vae_bound = -pretrained.load("digits-vae").log_prob(x_test, k=64, generator=torch.Generator().manual_seed(0))
+    assert pixel_nll <= 85.0 and pixel_nll < vae_bound.mean().item()
+
+
+def test_a_changed_file_is_refused(tmp_path, monkeypatch):
+    copy = tmp_path / "names-mlp.pt"
+    shutil.copy(pretrained.path("names-mlp"), copy)
+    with open(copy, "ab") as handle:
+        handle.write(b"\0")
+    monkeypatch.setattr(pretrained, "FOLDER", tmp_path)
+    with pytest.raises(ValueError, match="SHA-256"):
+        pretrained.load("names-mlp")
+
+
+def test_unknown_names_are_refused():
+    with pytest.raises(ValueError, match=r"^name must be one of \['names-mlp', .*\], got 'gpt'$"):
+        pretrained.load("gpt")
+
+
+def _cli(*args):
+    return subprocess.run([sys.executable, "-m", "course_lib.pretrained", *args], capture_output=True, text=True)
+
+
+def test_the_command_line_lists_and_refuses_in_one_line(tmp_path):
+    listed = _cli("list")
+    assert listed.returncode == 0 and len(listed.stdout.splitlines()) == len(pretrained.SHIPPED)
+    unknown = _cli("build", "gpt", "--out", str(tmp_path))
+    assert unknown.returncode == 2 and len(unknown.stderr.splitlines()) == 1
+    assert unknown.stderr.startswith("python -m course_lib.pretrained: error: argument name: invalid choice: 'gpt'")
+    (tmp_path / "names-mlp.pt").write_bytes(b"mine")
+    refused = _cli("build", "names-mlp", "--out", str(tmp_path))
+    assert refused.returncode == 2 and refused.stderr.strip().endswith("exists; choose another --out")
+    assert (tmp_path / "names-mlp.pt").read_bytes() == b"mine"  # never overwritten
+
+
+def test_bits_per_dim_divides_nats_by_dimensions_times_ln2():
+    assert bits_per_dim(64 * math.log(17), 64) == pytest.approx(math.log2(17))
+    torch.testing.assert_close(bits_per_dim(torch.tensor([0.0, 44.3614195558365]), 64),
+                               torch.tensor([0.0, 1.0]))
+    with pytest.raises(ValueError, match=r"^num_dims must be an int >= 1, got 0$"):
+        bits_per_dim(1.0, 0)
+    with pytest.raises(TypeError, match=r"^nll_nats must be a number, array or tensor, got str$"):
+        bits_per_dim("1", 64)
