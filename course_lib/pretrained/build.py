@@ -8,7 +8,6 @@ from .. import setup, train
 from ..autoregressive import (MLP_RECIPE, PIXEL_RECIPE, TRANSFORMER_RECIPE, MLPCharLM, PixelTransformer,
                               TransformerCharLM, next_token_loss, pixel_loss)
 from ..data import load_digits, load_names
-from ..vae import DIGITS_RECIPE, VAE, negative_elbo_loss
 
 
 def _last_names(model):
@@ -26,21 +25,13 @@ def names_transformer():
                             **TRANSFORMER_RECIPE)
 
 
-def _digits(model, loss, recipe):
-    (x_train, _), (x_val, _) = load_digits("train"), load_digits("val")
-    return model, train.fit(model, loss, x_train, x_val, seed=0, progress=False, **recipe)
-
-
-def digits_vae():
-    return _digits(VAE(), negative_elbo_loss, DIGITS_RECIPE)  # as chapter 4 trains it
-
-
 def digits_pixels():
-    return _digits(PixelTransformer(), pixel_loss, PIXEL_RECIPE)
+    model = PixelTransformer()
+    (x_train, _), (x_val, _) = load_digits("train"), load_digits("val")
+    return model, train.fit(model, pixel_loss, x_train, x_val, seed=0, progress=False, **PIXEL_RECIPE)
 
 
-RECIPES = {"names-mlp": names_mlp, "names-transformer": names_transformer, "digits-vae": digits_vae,
-           "digits-pixels": digits_pixels}
+RECIPES = {"names-mlp": names_mlp, "names-transformer": names_transformer, "digits-pixels": digits_pixels}
 
 
 def build(name, seed=0):
