@@ -174,7 +174,7 @@ def fit(model, loss_fn, train_data, val_data=None, *, epochs=100, batch_size=64,
         Learning rate of the default Adam optimiser (ignored if ``optimizer`` is given).
     weight_decay : float
         Decoupled weight decay of the default optimiser, which is then AdamW
-        (Loshchilov and Hutter, 2019); 0 keeps plain Adam.
+        (Loshchilov and Hutter, 2019); 0 keeps plain Adam. Ignored if ``optimizer`` is given.
     optimizer : torch.optim.Optimizer, optional
         Must update the model's parameters.
     patience : int, optional

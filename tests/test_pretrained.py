@@ -1,5 +1,4 @@
 """The shipped models: each file matches its recorded SHA-256, loads as its class, and keeps its quality."""
-import math
 import shutil
 import subprocess
 import sys
@@ -9,7 +8,6 @@ import torch
 
 from course_lib import checkpoints, pretrained
 from course_lib.data import load_digits, load_names
-from course_lib.metrics import bits_per_dim
 
 # What the shipped weights reach on the test splits (benchmarks/autoregressive_quality.py prints them).
 QUALITY = {"names-mlp": (2.18, 2.21), "names-transformer": (2.12, 2.14)}
@@ -66,13 +64,3 @@ def test_the_command_line_lists_and_refuses_in_one_line(tmp_path):
     refused = _cli("build", "names-mlp", "--out", str(tmp_path))
     assert refused.returncode == 2 and refused.stderr.strip().endswith("exists; choose another --out")
     assert (tmp_path / "names-mlp.pt").read_bytes() == b"mine"  # never overwritten
-
-
-def test_bits_per_dim_divides_nats_by_dimensions_times_ln2():
-    assert bits_per_dim(64 * math.log(17), 64) == pytest.approx(math.log2(17))
-    torch.testing.assert_close(bits_per_dim(torch.tensor([0.0, 44.3614195558365]), 64),
-                               torch.tensor([0.0, 1.0]))
-    with pytest.raises(ValueError, match=r"^num_dims must be an int >= 1, got 0$"):
-        bits_per_dim(1.0, 0)
-    with pytest.raises(TypeError, match=r"^nll_nats must be a number, array or tensor, got str$"):
-        bits_per_dim("1", 64)

@@ -172,6 +172,16 @@ def test_names_animation_frames(models):
     assert html.count("data:image/png;base64") == (2 + 1) + (2 + 1 + 2)  # temperatures, top-p, conditions
 
 
+def test_names_widget_marks_copies_against_each_models_own_training_words(models):
+    own = {"trigram": set(WORDS), "gpt": {"zzz"}}
+    box = W.names_widget(models, n=8, training_names=own)
+    assert box.image.value == names_png(models["trigram"], "trigram", n=8, training_names=set(WORDS))
+    box.controls["model"].value = "gpt"
+    assert box.image.value == names_png(models["gpt"], "gpt", n=8, training_names={"zzz"})
+    with pytest.raises(ValueError, match=r"^training_names has labels that are not in models: \['x'\]; models has"):
+        W.names_widget(models, training_names={"x": set()})
+
+
 def test_names_widget_bad_arguments(models):
     with pytest.raises(TypeError, match=r"^models must be a non-empty dict of label -> character model, got \{\}$"):
         W.names_widget({})

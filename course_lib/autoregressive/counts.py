@@ -17,7 +17,7 @@ from .sampling import CharLanguageModel
 from .vocabulary import ALPHABET, PAD, CharVocabulary
 
 ALPHAS = (0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0)  # the grid fit_counts searches on validation words
-MAX_ORDER = 8  # keys (context, next symbol) must fit in an int64
+MAX_ORDER = 8  # keys (context, next symbol) must fit in an int64: 29 ** 7 * 27 does
 
 
 class NGramCounts(CharLanguageModel):
@@ -39,6 +39,9 @@ class NGramCounts(CharLanguageModel):
         check_number("alpha", alpha, 0, strict=True)
         self.n, self.alpha = int(n), float(alpha)
         self.vocabulary = CharVocabulary(alphabet, conditions)
+        if self.vocabulary.num_tokens ** (self.n - 1) * self.vocabulary.num_symbols >= 2**63:
+            raise ValueError(f"n={self.n} with {self.vocabulary.num_tokens} tokens needs keys beyond int64; "
+                             "use a smaller n or alphabet")
         self.device, self.dtype = torch.device("cpu"), torch.float64
         self.keys_ = None
 

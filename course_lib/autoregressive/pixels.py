@@ -92,7 +92,9 @@ class PixelTransformer(ConfiguredModule):
         return x.long()
 
     def forward(self, x):
-        """Logits (N, P, L) of every pixel given the pixels before it, for long ids ``x`` (N, T <= P)."""
+        """Logits (N, T, L) of pixels 0..T-1, each given the pixels before it, for long ids ``x`` (N, T <= P)."""
+        if x.shape[1] > self.config.num_pixels:
+            raise ValueError(f"x has {x.shape[1]} pixels, more than the model's {self.config.num_pixels}")
         inputs = torch.cat([torch.full_like(x[:, :1], self.start), x[:, :-1]], dim=1)  # (N, T): shifted right
         previous = torch.cat([torch.zeros_like(x[:, :1]), x[:, :-1]], dim=1).unsqueeze(-1)  # (N, T, 1), 0 at start
         t = torch.arange(x.shape[1], device=x.device)  # the pixel each position predicts

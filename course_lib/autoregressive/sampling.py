@@ -52,6 +52,7 @@ def filter_logits(logits, temperature=1.0, top_k=None, top_p=None):
     torch.Tensor, shape (B, S)
         Renormalised probabilities, zero outside the kept set.
     """
+    check_sampling(temperature, top_k, top_p)
     logits = logits / temperature
     if top_k is not None and top_k < logits.shape[-1]:
         order = logits.argsort(dim=-1, descending=True, stable=True)  # ties: the lower symbol id first
@@ -142,6 +143,9 @@ class CharLanguageModel:
         longest = self.max_length or UNBOUNDED_MAX_LENGTH
         n = check_count("n", n, 4 * (longest + 1) * self.vocabulary.num_symbols)
         self._check_length("prefix", len(prefix))
+        if len(prefix) > longest:  # a model without a context limit still stops writing at UNBOUNDED_MAX_LENGTH
+            raise ValueError(f"prefix must be at most {longest} characters long (the longest word sampling "
+                             f"writes), got {len(prefix)}")
         start = torch.tensor([self.vocabulary.start_token(condition)])
         prompt = torch.cat([start, self.vocabulary.encode([prefix], condition)[0, 1:-1]]) if prefix else start
         tokens = prompt.repeat(n, 1).to(self.device)  # (n, 1 + len(prefix))

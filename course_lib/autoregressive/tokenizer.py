@@ -59,6 +59,7 @@ class BytePairTokenizer:
 
         ``num_merges`` applies only the first merges (what a tokenizer trained for
         fewer merges would give, since learning is greedy); default: all.
+        Characters never seen in ``fit`` stay tokens of their own.
         """
         if self.merges_ is None:
             raise NotFittedError("this BytePairTokenizer is not fitted yet; call fit(words) first")

@@ -13,9 +13,8 @@ import torch
 from torch import nn
 
 from .._module import ConfiguredModule
-from .mlp import check_char_config
 from .sampling import CharLanguageModel
-from .vocabulary import ALPHABET, CharVocabulary
+from .vocabulary import ALPHABET, CharVocabulary, check_char_config
 
 
 class CausalSelfAttention(nn.Module):
@@ -105,6 +104,9 @@ class TransformerCharLM(CharLanguageModel, ConfiguredModule):
 
     def logits(self, tokens):
         """Next-symbol logits (B, T, S) for input ids (B, T), T <= context."""
+        if tokens.shape[1] > self.config.context:
+            raise ValueError(f"tokens has {tokens.shape[1]} positions, more than the model's context "
+                             f"({self.config.context}); raise TransformerConfig.context or leave out longer words")
         tokens = tokens.clamp(min=0)  # padding positions are ignored by every loss
         positions = torch.arange(tokens.shape[1], device=tokens.device)
         x = self.token_embedding(tokens) + self.position_embedding(positions)  # (B, T, C)

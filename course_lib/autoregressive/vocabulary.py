@@ -10,7 +10,7 @@ import string
 
 import torch
 
-from .._checks import check_choice
+from .._checks import check_choice, check_int, check_number
 
 BOUNDARY = "."  # starts and ends every word
 ALPHABET = string.ascii_lowercase  # the census names are lower-case a-z
@@ -120,3 +120,15 @@ class CharVocabulary:
                 break
             word.append(self.symbols[i])
         return "".join(word)
+
+
+def check_char_config(config, sizes):
+    """Shared checks of the character models' configs: vocabulary, positive sizes, a dropout in [0, 1)."""
+    CharVocabulary(config.alphabet, config.conditions)  # raises for a bad alphabet or conditions
+    object.__setattr__(config, "conditions", tuple(config.conditions))
+    for name in sizes:
+        check_int(name, getattr(config, name), 1)
+        object.__setattr__(config, name, int(getattr(config, name)))  # NumPy ints too: checkpoints load weights_only
+    check_number("dropout", config.dropout)
+    if not config.dropout < 1:
+        raise ValueError(f"dropout must be a number in [0, 1), got {config.dropout!r}")

@@ -139,9 +139,19 @@ def draw_names(fig, model, temperature=1.0, top_p=1.0, prefix="", condition=NO_C
     fig.text(0.03, 0.03, "; ".join(notes), fontsize=8, color="0.35")
 
 
+def _training_names_by_label(models, training_names):
+    """label -> the training words of that model (or None): one set for all models, or a dict by label."""
+    if isinstance(training_names, dict):
+        unknown = sorted(set(training_names) - set(models))
+        if unknown:
+            raise ValueError(f"training_names has labels that are not in models: {unknown}; models has {list(models)}")
+        return {label: _check_training_names(training_names.get(label)) for label in models}
+    return dict.fromkeys(models, _check_training_names(training_names))
+
+
 def _draw_labelled(fig, models, training_names, ncols, n, model, **state):
     """``draw_names`` for the model under the label ``model`` (what the dropdown holds)."""
-    draw_names(fig, models[model], n=n, training_names=training_names, label=model, ncols=ncols, **state)
+    draw_names(fig, models[model], n=n, training_names=training_names[model], label=model, ncols=ncols, **state)
 
 
 def names_widget(models, n=16, seed=0, training_names=None, ncols=4):
@@ -151,8 +161,8 @@ def names_widget(models, n=16, seed=0, training_names=None, ncols=4):
     ----------
     models : dict of str to character model
         The dropdown's choices, by label.
-    training_names : set of str, optional
-        Sampled words found here are marked as copies.
+    training_names : set of str, or dict of label to set of str, optional
+        Sampled words found here (in the chosen model's set, given a dict) are marked as copies.
 
     Returns
     -------
@@ -163,7 +173,7 @@ def names_widget(models, n=16, seed=0, training_names=None, ncols=4):
     import ipywidgets
 
     _check_models(models)
-    training_names = _check_training_names(training_names)
+    training_names = _training_names_by_label(models, training_names)
     seed = check_seed("seed", seed)
     first = next(iter(models))
     controls = {
@@ -193,7 +203,7 @@ def names_animation(models, temperatures=(0.5, 1.0, 2.0), top_p=0.5, prefix="", 
                     ncols=4):
     """Static version of :func:`names_widget`: for each model a temperature sweep, top-p, then each condition."""
     _check_models(models)
-    training_names = _check_training_names(training_names)
+    training_names = _training_names_by_label(models, training_names)
     states = []
     for label, model in models.items():
         base = {"model": label, "prefix": prefix, "seed": seed, "top_p": 1.0, "temperature": 1.0,
