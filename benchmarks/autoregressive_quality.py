@@ -74,6 +74,7 @@ def vae_runs(seeds, device, x_train, x_val, x_test):
         course_lib.setup(seed=seed, preferred=device, quiet=True)
         model = vae.VAE().to(device)
         fit(model, vae.negative_elbo_loss, x_train, x_val, seed=seed, progress=False, **vae.DIGITS_RECIPE)
+        model.eval()  # fit leaves the model in training mode: dropout off for the bound
         g = torch.Generator(device=device).manual_seed(seed)
         x = x_test.to(device)
         with torch.no_grad():

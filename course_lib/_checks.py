@@ -36,6 +36,13 @@ def check_number(argument, value, minimum=0, strict=False, maximum=None):
         raise ValueError(f"{argument} must be a number <= {maximum}, got {value}")
 
 
+def check_dropout(argument, value):
+    """Raise unless ``value`` is a number in [0, 1): a dropout probability."""
+    check_number(argument, value)
+    if not value < 1:
+        raise ValueError(f"{argument} must be a number in [0, 1), got {value!r}")
+
+
 def check_choice(argument, value, choices):
     """Raise ValueError unless ``value`` is one of ``choices``."""
     if value not in choices:

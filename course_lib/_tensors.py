@@ -102,6 +102,15 @@ def as_tensor(argument, value, *, dtype=None, device=None, shape=None, integer=F
     return value
 
 
+def check_levels(argument, x, num_levels):
+    """Raise ValueError unless the tensor ``x`` holds only the integers 0..num_levels-1 (grey levels, ids)."""
+    top = num_levels - 1
+    bad = x != x.round().clamp(0, top) if x.is_floating_point() else (x < 0) | (x > top)  # NaN is bad too
+    if bool(bad.any()):
+        raise ValueError(f"{argument} must hold the integer levels 0..{top}, "
+                         f"got values in [{x.min().item():g}, {x.max().item():g}]")
+
+
 def check_dtype(argument, dtype, choices=FLOAT_DTYPES):
     """Raise TypeError unless ``dtype`` is one of the torch dtypes ``choices``."""
     if not isinstance(dtype, torch.dtype) or dtype not in choices:

@@ -598,9 +598,9 @@ BAD_CALLS = [
     (lambda model, pixels, x: pixels.complete(x, torch.ones(64, dtype=torch.bool), temperature=0), ValueError,
      "temperature must be a finite number > 0, got 0"),
     (lambda model, pixels, x: pixels.log_prob(x + 1), ValueError,
-     "x must hold grey levels in 0..16, got values in 1..17"),
+     "x must hold the integer levels 0..16, got values in [1, 17]"),
     (lambda model, pixels, x: pixels.log_prob(x + 0.5), ValueError,
-     "x must hold whole grey levels 0..16, got fractional values"),
+     "x must hold the integer levels 0..16, got values in [0.5, 16.5]"),
 ]
 
 

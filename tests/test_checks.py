@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from course_lib import classifiers, mixture
-from course_lib._checks import NotFittedError, check_choice, check_int, check_number
+from course_lib._checks import NotFittedError, check_choice, check_dropout, check_int, check_number
 
 
 def _exactly(message):
@@ -114,3 +114,14 @@ def test_check_choice():
         check_choice("split", None, {"train": 0, "val": 1})
     with pytest.raises(ValueError, match=_exactly("device must be one of ['cpu'], got 'cuda'")):
         check_choice("device", "cuda", ["cpu"])
+
+
+def test_check_dropout_takes_numbers_in_zero_to_one_excluded():
+    check_dropout("dropout", 0)
+    check_dropout("dropout", 0.99)
+    with pytest.raises(ValueError, match=r"^dropout must be a number in \[0, 1\), got 1\.0$"):
+        check_dropout("dropout", 1.0)
+    with pytest.raises(ValueError, match=r"^p must be a finite number >= 0, got -0\.1$"):
+        check_dropout("p", -0.1)
+    with pytest.raises(TypeError, match=r"^dropout must be a number, got str '0\.5'$"):
+        check_dropout("dropout", "0.5")

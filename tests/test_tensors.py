@@ -114,3 +114,16 @@ def test_seeds_and_counts():
     with pytest.raises(ValueError, match=rf"^n={too_many} would need about 2\.0 GiB, more than the 2 GiB one call "
                                          rf"may use; ask for at most {MAX_REQUEST_BYTES // 8} at a time$"):
         check_count("n", too_many, bytes_each=8)
+
+
+@pytest.mark.parametrize("x, message", [
+    (torch.tensor([[0, 3, 17]]), r"^x must hold the integer levels 0\.\.16, got values in \[0, 17\]$"),
+    (torch.tensor([[-1, 3]]), r"^x must hold the integer levels 0\.\.16, got values in \[-1, 3\]$"),
+    (torch.tensor([[0.0, 2.5]]), r"^x must hold the integer levels 0\.\.16, got values in \[0, 2\.5\]$"),
+    (torch.tensor([[0.0, float("nan")]]), r"^x must hold the integer levels 0\.\.16"),
+])
+def test_check_levels_refuses_values_outside_the_integer_levels(x, message):
+    with pytest.raises(ValueError, match=message):
+        T.check_levels("x", x, 17)
+    T.check_levels("x", torch.tensor([[0, 16]]), 17)  # integer ids pass
+    T.check_levels("x", torch.tensor([[0.0, 16.0]]), 17)  # whole floats pass

@@ -17,12 +17,12 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from .._checks import check_count, check_int, check_number
+from .._checks import check_count, check_dropout, check_int
 from .._module import ConfiguredModule
-from .._tensors import as_tensor, categorical, check_generator, inference
+from .._tensors import as_tensor, categorical, check_generator, check_levels, inference
 from ..data import DIGITS_SHAPE, NUM_LEVELS
 from .sampling import check_sampling, filter_logits
-from .transformer import Block
+from .transformer import Block, check_heads
 
 NUM_PIXELS = DIGITS_SHAPE[0] * DIGITS_SHAPE[1]
 
@@ -43,11 +43,8 @@ class PixelConfig:
         for name in ("num_pixels", "num_levels", "image_width", "embed_dim", "num_heads", "num_layers"):
             check_int(name, getattr(self, name), 1)
             object.__setattr__(self, name, int(getattr(self, name)))
-        check_number("dropout", self.dropout)
-        if not self.dropout < 1:
-            raise ValueError(f"dropout must be a number in [0, 1), got {self.dropout!r}")
-        if self.embed_dim % self.num_heads:
-            raise ValueError(f"embed_dim must be a multiple of num_heads ({self.num_heads}), got {self.embed_dim}")
+        check_dropout("dropout", self.dropout)
+        check_heads(self.embed_dim, self.num_heads)
         if self.num_pixels % self.image_width:
             raise ValueError(f"num_pixels must be a multiple of image_width ({self.image_width}), got {self.num_pixels}")
 
@@ -83,12 +80,7 @@ class PixelTransformer(ConfiguredModule):
     def check_x(self, x, argument="x"):
         """Images (N, num_pixels) of integer grey levels (any dtype), as long ids on the model's device."""
         x = as_tensor(argument, x, device=self.device, shape=(None, self.config.num_pixels))
-        if x.is_floating_point() and not torch.equal(x, x.round()):
-            raise ValueError(f"{argument} must hold whole grey levels 0..{self.config.num_levels - 1}, "
-                             "got fractional values")
-        if x.min() < 0 or x.max() >= self.config.num_levels:
-            raise ValueError(f"{argument} must hold grey levels in 0..{self.config.num_levels - 1}, "
-                             f"got values in {x.min().item():g}..{x.max().item():g}")
+        check_levels(argument, x, self.config.num_levels)
         return x.long()
 
     def forward(self, x):

@@ -17,13 +17,18 @@ from .sampling import CharLanguageModel
 from .vocabulary import ALPHABET, CharVocabulary, check_char_config
 
 
+def check_heads(embed_dim, num_heads):
+    """Raise unless ``embed_dim`` splits evenly into ``num_heads`` heads."""
+    if embed_dim % num_heads:
+        raise ValueError(f"embed_dim must be a multiple of num_heads ({num_heads}), got {embed_dim}")
+
+
 class CausalSelfAttention(nn.Module):
     """Multi-head self-attention where each position sees itself and the positions before it."""
 
     def __init__(self, embed_dim, num_heads, context, dropout):
         super().__init__()
-        if embed_dim % num_heads:
-            raise ValueError(f"embed_dim must be a multiple of num_heads ({num_heads}), got {embed_dim}")
+        check_heads(embed_dim, num_heads)
         self.num_heads = num_heads
         self.qkv = nn.Linear(embed_dim, 3 * embed_dim)
         self.out = nn.Linear(embed_dim, embed_dim)
@@ -72,8 +77,7 @@ class TransformerConfig:
 
     def __post_init__(self):
         check_char_config(self, ("context", "embed_dim", "num_heads", "num_layers"))
-        if self.embed_dim % self.num_heads:
-            raise ValueError(f"embed_dim must be a multiple of num_heads ({self.num_heads}), got {self.embed_dim}")
+        check_heads(self.embed_dim, self.num_heads)
 
 
 # How the shipped last-names model trains: keyword arguments of course_lib.train.fit,

@@ -10,7 +10,7 @@ import string
 
 import torch
 
-from .._checks import check_choice, check_int, check_number
+from .._checks import check_choice, check_dropout, check_int
 
 BOUNDARY = "."  # starts and ends every word
 ALPHABET = string.ascii_lowercase  # the census names are lower-case a-z
@@ -129,6 +129,4 @@ def check_char_config(config, sizes):
     for name in sizes:
         check_int(name, getattr(config, name), 1)
         object.__setattr__(config, name, int(getattr(config, name)))  # NumPy ints too: checkpoints load weights_only
-    check_number("dropout", config.dropout)
-    if not config.dropout < 1:
-        raise ValueError(f"dropout must be a number in [0, 1), got {config.dropout!r}")
+    check_dropout("dropout", config.dropout)

@@ -3,7 +3,7 @@ from dataclasses import dataclass
 
 from torch import nn
 
-from .._checks import check_int, check_number
+from .._checks import check_dropout, check_int, check_number
 from ..data import NUM_LEVELS
 
 
@@ -23,9 +23,7 @@ class VAEConfig:
         for name in ("data_dim", "num_levels", "latent_dim", "hidden_dim", "num_hidden"):
             check_int(name, getattr(self, name), 1)
             object.__setattr__(self, name, int(getattr(self, name)))  # numpy ints too: checkpoints load weights_only
-        check_number("dropout", self.dropout)
-        if not self.dropout < 1:
-            raise ValueError(f"dropout must be a number in [0, 1), got {self.dropout!r}")
+        check_dropout("dropout", self.dropout)
         check_number("beta", self.beta)
 
 

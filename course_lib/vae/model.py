@@ -69,12 +69,10 @@ class VAE(ConfiguredModule):
         ValueError
             If its shape is wrong or it holds values other than the integer levels.
         """
-        d, top = self.config.data_dim, self.config.num_levels - 1
-        x = _tensors.as_tensor(argument, x, dtype=self.dtype, device=self.device, shape=(None, d), finite="none",
-                               validate=validate)
-        if validate and bool((x != x.round().clamp(0, top)).any()):  # outside 0..top, fractional or NaN
-            raise ValueError(f"{argument} must hold the integer levels 0..{top}, "
-                             f"got values in [{x.min().item():g}, {x.max().item():g}]")
+        x = _tensors.as_tensor(argument, x, dtype=self.dtype, device=self.device, shape=(None, self.config.data_dim),
+                               finite="none", validate=validate)
+        if validate:
+            _tensors.check_levels(argument, x, self.config.num_levels)
         return x
 
     def _check_z(self, z):
