@@ -318,7 +318,7 @@ def test_completion_bad_arguments(pixel_model, digits, models):
         W.completion_widget(models["gpt"], digits)
     with pytest.raises(ValueError, match=r"^images must have shape \(N, 64\)"):
         W.completion_widget(pixel_model, digits[:, :32])
-    with pytest.raises(ValueError, match=r"^images must hold grey levels in 0\.\.16, got values in 0\.\.17$"):
+    with pytest.raises(ValueError, match=r"^images must hold the integer levels 0\.\.16, got values in \[0, 17\]$"):
         W.completion_animation(pixel_model, torch.cat([digits, torch.full((1, 64), 17.0)]))
     with pytest.raises(ValueError, match=r"^region must be one of"):
         W.completion_widget(pixel_model, digits, region="left half")

@@ -99,20 +99,23 @@ class CharLanguageModel:
         self._check_length("words", tokens.shape[1] - 2)
         return tokens
 
-    def log_prob(self, words, condition=None):
-        """log p(word) in nats, one value per word (eq. 6.1), shape (N,), on the model's device and dtype."""
-        tokens = self._tokens(words, condition).to(self.device)
+    def _log_prob(self, tokens):
+        """log p of each encoded word (N,): the chain rule's terms, padding left out."""
+        tokens = tokens.to(self.device)
         with self._no_grad():
             log_probs = self.logits(tokens[:, :-1]).log_softmax(dim=-1)  # (N, T-1, S)
         targets = tokens[:, 1:]
         picked = log_probs.gather(-1, targets.clamp(min=0).unsqueeze(-1)).squeeze(-1)  # (N, T-1)
         return picked.masked_fill(targets == PAD, 0.0).sum(dim=1)
 
+    def log_prob(self, words, condition=None):
+        """log p(word) in nats, one value per word (eq. 6.1), shape (N,), on the model's device and dtype."""
+        return self._log_prob(self._tokens(words, condition))
+
     def loss(self, words, condition=None):
         """Mean negative log-likelihood in nats per character (each word's end counted as one)."""
-        words = self.vocabulary.check_words("words", words, allow_empty=True)
-        num_predicted = sum(len(word) + 1 for word in words)
-        return -self.log_prob(words, condition).sum() / num_predicted
+        tokens = self._tokens(words, condition)
+        return -self._log_prob(tokens).sum() / (tokens[:, 1:] != PAD).sum().item()
 
     def sample(self, n, temperature=1.0, top_k=None, top_p=None, prefix="", condition=None, generator=None):
         """Draw ``n`` words one symbol at a time, each from ``p(x_t | x_<t)`` after filtering.
@@ -142,10 +145,9 @@ class CharLanguageModel:
             self.vocabulary.check_words("prefix", [prefix])
         longest = self.max_length or UNBOUNDED_MAX_LENGTH
         n = check_count("n", n, 4 * (longest + 1) * self.vocabulary.num_symbols)
-        self._check_length("prefix", len(prefix))
-        if len(prefix) > longest:  # a model without a context limit still stops writing at UNBOUNDED_MAX_LENGTH
-            raise ValueError(f"prefix must be at most {longest} characters long (the longest word sampling "
-                             f"writes), got {len(prefix)}")
+        if len(prefix) > longest:
+            limit = "the model's context" if self.max_length else "the longest word sampling writes"
+            raise ValueError(f"prefix must be at most {longest} characters long ({limit}), got {len(prefix)}")
         start = torch.tensor([self.vocabulary.start_token(condition)])
         prompt = torch.cat([start, self.vocabulary.encode([prefix], condition)[0, 1:-1]]) if prefix else start
         tokens = prompt.repeat(n, 1).to(self.device)  # (n, 1 + len(prefix))
