@@ -1,7 +1,10 @@
 """Measures of generative models (chapter 7); this package imports no model family.
 
-- :mod:`.likelihood`: nats per example to bits per dimension.
+- :mod:`.likelihood`: nats per example to bits per dimension;
+- :mod:`.samples`: measures on feature vectors of samples (FID, KID, IS,
+  precision and recall, MMD).
 """
 from .likelihood import bits_per_dim
+from .samples import fid, frechet_distance, inception_score, kid, mmd, precision_recall
 
-__all__ = ["bits_per_dim"]
+__all__ = ["bits_per_dim", "fid", "frechet_distance", "inception_score", "kid", "mmd", "precision_recall"]
