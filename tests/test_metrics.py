@@ -120,3 +120,36 @@ def test_precision_recall_match_a_brute_force_count():
 def test_metric_errors_name_the_argument(call, error, message):
     with pytest.raises(error, match=message):
         call()
+
+
+from course_lib.metrics import bootstrap_interval, classifier_two_sample_test, memorization  # noqa: E402
+
+
+def test_memorization_finds_copies_closer_to_training_than_fresh_data():
+    train = _features(300, 5, seed=12)
+    copies = train[:50] + 1e-3
+    fresh = _features(50, 5, seed=13)
+    generated, held_out = memorization(train, copies, fresh)
+    assert generated.shape == (50,) and held_out.shape == (50,)
+    assert generated.max() <= 1e-3 * np.sqrt(5) + 1e-12 and held_out.median() > 100 * generated.median()
+    brute = np.array([np.linalg.norm(train - f, axis=1).min() for f in fresh])
+    np.testing.assert_allclose(held_out.numpy(), brute, rtol=1e-10)
+
+
+def test_classifier_two_sample_test_is_near_chance_for_one_distribution_and_near_one_for_two():
+    real, same, apart = _features(400, 3, seed=14), _features(400, 3, seed=15), _features(400, 3, shift=3.0, seed=16)
+    assert 0.4 <= classifier_two_sample_test(real, same) <= 0.6
+    assert classifier_two_sample_test(real, apart) >= 0.99
+
+
+def test_bootstrap_interval_brackets_the_estimate_and_narrows_with_more_data():
+    mean_gap = lambda a, b: float(a.mean() - b.mean())  # noqa: E731
+    small = bootstrap_interval(mean_gap, _features(50, 1, seed=17), _features(50, 1, shift=1.0, seed=18))
+    large = bootstrap_interval(mean_gap, _features(800, 1, seed=19), _features(800, 1, shift=1.0, seed=20))
+    for value, low, high in (small, large):
+        assert low < value < high
+    assert (large[2] - large[1]) < 0.5 * (small[2] - small[1])
+    assert bootstrap_interval(mean_gap, _features(50, 1), _features(50, 1, seed=3), seed=1) == \
+        bootstrap_interval(mean_gap, _features(50, 1), _features(50, 1, seed=3), seed=1)
+    with pytest.raises(ValueError, match=r"^level must be a number in \(0, 1\), got 1$"):
+        bootstrap_interval(mean_gap, _features(5, 1), level=1)
