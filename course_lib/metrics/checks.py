@@ -4,10 +4,7 @@ import torch
 
 from .._checks import check_int, check_number, check_seed
 from .._tensors import as_tensor, to_numpy
-
-
-def _features(argument, x, width=None):
-    return as_tensor(argument, x, dtype=torch.float64, shape=(None, "features" if width is None else width))
+from .samples import _features
 
 
 def memorization(train_feats, generated_feats, held_out_feats):

@@ -12,16 +12,16 @@ import torch
 from .._checks import check_int, check_number, check_seed
 from .._tensors import as_tensor
 
-SQRT_EIGENVALUE_FLOOR = 0.0  # negative eigenvalues of a PSD product are round-off: clipped to this
-
-
 def _features(argument, x, width=None):
     return as_tensor(argument, x, dtype=torch.float64, shape=(None, "features" if width is None else width))
 
 
-def _paired(feats_a, feats_b):
+def _paired(feats_a, feats_b, minimum=1):
+    """Both sets as float64 tensors of one width on ``feats_a``'s device, each with at least ``minimum`` rows."""
     a = _features("feats_a", feats_a)
     b = _features("feats_b", feats_b, a.shape[1]).to(a.device)
+    if len(a) < minimum or len(b) < minimum:
+        raise ValueError(f"feats_a and feats_b need at least {minimum} examples each, got {len(a)} and {len(b)}")
     return a, b
 
 
@@ -40,7 +40,7 @@ def frechet_distance(mu1, sigma1, mu2, sigma2):
     values, vectors = torch.linalg.eigh((sigma1 + sigma1.T) / 2)
     root1 = vectors @ torch.diag(values.clamp(min=0).sqrt()) @ vectors.T  # sqrt(sigma1), symmetric
     middle = root1 @ sigma2 @ root1
-    trace_root = torch.linalg.eigvalsh((middle + middle.T) / 2).clamp(min=SQRT_EIGENVALUE_FLOOR).sqrt().sum()
+    trace_root = torch.linalg.eigvalsh((middle + middle.T) / 2).clamp(min=0).sqrt().sum()  # < 0: round-off
     return float((mu1 - mu2).square().sum() + sigma1.trace() + sigma2.trace() - 2 * trace_root)
 
 
@@ -50,9 +50,7 @@ def fid(feats_a, feats_b):
     When a set has no more examples than dimensions, ``tr sqrt(S1 S2)`` is the
     nuclear norm of the centred product ``A B^T / sqrt((n1 - 1)(n2 - 1))``: exact and faster.
     """
-    a, b = _paired(feats_a, feats_b)
-    if len(a) < 2 or len(b) < 2:
-        raise ValueError(f"feats_a and feats_b need at least 2 examples each, got {len(a)} and {len(b)}")
+    a, b = _paired(feats_a, feats_b, minimum=2)
     centred_a, centred_b = a - a.mean(0), b - b.mean(0)
     if min(len(a), len(b)) <= a.shape[1]:
         product = centred_a @ centred_b.T / math.sqrt((len(a) - 1) * (len(b) - 1))  # (n1, n2)
@@ -98,9 +96,7 @@ def mmd(feats_a, feats_b, bandwidth=None):
 
     ``bandwidth`` h defaults to the median pairwise distance of the pooled sets.
     """
-    a, b = _paired(feats_a, feats_b)
-    if len(a) < 2 or len(b) < 2:
-        raise ValueError(f"feats_a and feats_b need at least 2 examples each, got {len(a)} and {len(b)}")
+    a, b = _paired(feats_a, feats_b, minimum=2)
     pooled = torch.cat([a, b])
     if bandwidth is None:
         distances = torch.cdist(pooled, pooled)
