@@ -46,7 +46,8 @@ class PixelConfig:
         check_dropout("dropout", self.dropout)
         check_heads(self.embed_dim, self.num_heads)
         if self.num_pixels % self.image_width:
-            raise ValueError(f"num_pixels must be a multiple of image_width ({self.image_width}), got {self.num_pixels}")
+            raise ValueError(f"num_pixels must be a multiple of image_width ({self.image_width}), "
+                             f"got {self.num_pixels}")
 
 
 # How the shipped pixel model trains: keyword arguments of course_lib.train.fit. Early stopping on the

@@ -10,4 +10,5 @@ from .checks import bootstrap_interval, classifier_two_sample_test, memorization
 from .likelihood import bits_per_dim
 from .samples import fid, frechet_distance, inception_score, kid, mmd, precision_recall
 
-__all__ = ["bits_per_dim", "bootstrap_interval", "classifier_two_sample_test", "memorization", "fid", "frechet_distance", "inception_score", "kid", "mmd", "precision_recall"]
+__all__ = ["bits_per_dim", "bootstrap_interval", "classifier_two_sample_test", "fid", "frechet_distance",
+           "inception_score", "kid", "memorization", "mmd", "precision_recall"]
