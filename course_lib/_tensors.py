@@ -111,6 +111,13 @@ def check_levels(argument, x, num_levels):
                          f"got values in [{x.min().item():g}, {x.max().item():g}]")
 
 
+def check_within(argument, x, top, hint=""):
+    """Raise ValueError unless every value of the tensor ``x`` lies in [0, top] (grey levels, integers or not)."""
+    low, high = x.min().item(), x.max().item()
+    if low < 0 or high > top:
+        raise ValueError(f"{argument} must hold grey levels in [0, {top}]{hint}, got values in [{low:g}, {high:g}]")
+
+
 def check_dtype(argument, dtype, choices=FLOAT_DTYPES):
     """Raise TypeError unless ``dtype`` is one of the torch dtypes ``choices``."""
     if not isinstance(dtype, torch.dtype) or dtype not in choices:

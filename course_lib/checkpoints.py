@@ -7,7 +7,8 @@ A checkpoint is one ``torch.save`` file holding a dict::
 
 :func:`load` reads it with ``weights_only=True``, so a file cannot run code,
 and can verify the file's SHA-256 first (the course's shipped weights are
-checked that way). :func:`save` never replaces an existing file unless asked.
+checked that way). :func:`save` never replaces an existing file unless asked,
+and equal weights give byte-identical files, so a rebuild can be checked by digest.
 
 A model class works with this module when it is built as ``Model(config)``
 from a frozen dataclass stored as ``model.config``.
@@ -87,7 +88,8 @@ def save(model, path, *, overwrite=False):
     handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     os.close(handle)
     try:  # write beside the target, then rename: a crash never leaves half a file at path
-        torch.save(checkpoint, temp)
+        with open(temp, "wb") as file:  # a file object, not a name: the archive's folder is then always
+            torch.save(checkpoint, file)  # "archive", so equal weights give equal bytes (and digests)
         os.replace(temp, path)
     finally:
         if os.path.exists(temp):

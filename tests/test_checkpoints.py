@@ -33,6 +33,12 @@ def test_round_trip_keeps_config_weights_and_dtype(model, tmp_path):
     assert checkpoints.load(tmp_path / "double.pt", V.VAE).dtype == torch.float64
 
 
+def test_equal_weights_give_identical_files_whatever_the_name(model, tmp_path):
+    first, second = checkpoints.save(model, tmp_path / "a.pt"), checkpoints.save(model, tmp_path / "other-name.pt")
+    assert first == second  # a rebuilt shipped model can be checked by its digest
+    assert (tmp_path / "a.pt").read_bytes() == (tmp_path / "other-name.pt").read_bytes()
+
+
 def test_save_never_overwrites_unless_asked(model, tmp_path):
     path = tmp_path / "mine.pt"
     path.write_bytes(b"a student's own file")

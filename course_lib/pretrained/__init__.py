@@ -24,6 +24,9 @@ SHIPPED = {
     "digits-pixels": ("course_lib.autoregressive", "PixelTransformer",
                       "autoregressive model of the 8x8 digits' pixels (autoregressive.PIXEL_RECIPE)",
                       "03ea85e42e143a039bf3fb00b842f35f581f264e8cad0183ca24c461b87fdf93"),
+    "digits-features": ("course_lib.features", "DigitsFeatureNet",
+                        "classifier of the 8x8 digits whose features chapter 7 compares (features.FEATURE_RECIPE)",
+                        "58159183a35c560f648c097685d9047c0ef53f86ebd535f001a952a66beb6fe6"),
 }
 FOLDER = Path(__file__).parent
 
@@ -51,5 +54,9 @@ def load(name, map_location="cpu"):
     FileNotFoundError
         If the package was installed without its weights.
     """
-    model = checkpoints.load(path(name), model_class(name), sha256_digest=SHIPPED[name][3], map_location=map_location)
-    return model.eval()
+    file, expected = path(name), SHIPPED[name][3]
+    if file.is_file() and checkpoints.sha256(file) != expected:
+        raise ValueError(f"{file}: SHA-256 is {checkpoints.sha256(file)}, expected {expected}: the file is damaged "
+                         f"or not the one shipped; reinstall the package, or rebuild it with `python -m "
+                         f"course_lib.pretrained build {name} --out DIR` and record the new digest in SHIPPED")
+    return checkpoints.load(file, model_class(name), map_location=map_location).eval()

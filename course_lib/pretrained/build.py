@@ -8,6 +8,7 @@ from .. import setup, train
 from ..autoregressive import (MLP_RECIPE, PIXEL_RECIPE, TRANSFORMER_RECIPE, MLPCharLM, PixelTransformer,
                               TransformerCharLM, next_token_loss, pixel_loss)
 from ..data import load_digits, load_names
+from ..features import FEATURE_RECIPE, DigitsFeatureNet, classifier_loss
 
 
 def _last_names(model):
@@ -31,7 +32,14 @@ def digits_pixels():
     return model, train.fit(model, pixel_loss, x_train, x_val, seed=0, progress=False, **PIXEL_RECIPE)
 
 
-RECIPES = {"names-mlp": names_mlp, "names-transformer": names_transformer, "digits-pixels": digits_pixels}
+def digits_features():
+    model = DigitsFeatureNet()
+    return model, train.fit(model, classifier_loss, load_digits("train"), load_digits("val"), seed=0, progress=False,
+                            **FEATURE_RECIPE)
+
+
+RECIPES = {"names-mlp": names_mlp, "names-transformer": names_transformer, "digits-pixels": digits_pixels,
+           "digits-features": digits_features}
 
 
 def build(name, seed=0):

@@ -16,8 +16,9 @@ ipywidgets is imported only inside the functions that need it.
 The package is split by concern: :mod:`.core` holds the generic mechanism
 (including the Matplotlib-free fast path for pixel arrays), :mod:`.vae` the
 chapter 4 VAE widgets, :mod:`.mixture` the chapter 3 EM stepper, :mod:`.gan`
-the chapter 5 GAN sampler and latent walk and :mod:`.autoregressive` the
-chapter 6 names sampler and pixel-by-pixel digit completion. Every
+the chapter 5 GAN sampler and latent walk, :mod:`.autoregressive` the
+chapter 6 names sampler and pixel-by-pixel digit completion and
+:mod:`.evaluation` the chapter 7 "which one is real?" quiz. Every
 public name is re-exported here, so ``widgets.X`` works for all of them.
 """
 from .autoregressive import (
@@ -45,6 +46,14 @@ from .core import (
     model_on,
     show,
     static_mode,
+)
+from .evaluation import (
+    Quiz,
+    quiz_rounds,
+    real_or_fake_quiz,
+    real_or_fake_quiz_animation,
+    render_quiz_round,
+    render_quiz_summary,
 )
 from .gan import (
     NO_TRUNCATION,
@@ -85,4 +94,7 @@ __all__ = [
     # autoregressive: chapter 6
     "NO_CONDITION", "NAMES_FIGSIZE", "render_names", "draw_names", "names_widget", "names_animation",
     "COMPLETION_REGIONS", "observed_mask", "render_completion", "completion_widget", "completion_animation",
+    # evaluation: chapter 7
+    "Quiz", "quiz_rounds", "render_quiz_round", "render_quiz_summary", "real_or_fake_quiz",
+    "real_or_fake_quiz_animation",
 ]
