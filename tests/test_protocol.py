@@ -24,7 +24,7 @@ from course_lib.classifiers import GaussianClassifier
 from course_lib.data import load_digits, load_names, toy2d
 from course_lib.gan import GAN, GANConfig
 from course_lib.densities import Histogram2d
-from course_lib.mixture import GaussianMixture
+from course_lib.mixture import CategoricalMixture, GaussianMixture
 from course_lib.vae import VAE, VAEConfig
 
 
@@ -38,6 +38,11 @@ def tiny_mixture(dtype, as_numpy):
     x, _ = _toy(as_numpy)
     model = GaussianMixture(3, random_state=0, dtype=dtype).fit(x)
     return model, x[:7]
+
+
+def tiny_categorical(dtype, as_numpy):
+    x = load_digits("train")[0][:100]
+    return CategoricalMixture(3, random_state=0).fit(x), load_digits("test")[0][:7]  # float64 whatever the input
 
 
 def tiny_classifier(dtype, as_numpy):
@@ -98,6 +103,7 @@ FLOATS = (torch.float32, torch.float64)
 TINY_MODELS = {tiny.cls.__name__: tiny for tiny in [
     TinyModel(GaussianMixture, tiny_mixture, FLOATS, "labelled"),
     TinyModel(GaussianClassifier, tiny_classifier, (torch.float64,), "labelled"),
+    TinyModel(CategoricalMixture, tiny_categorical, (torch.float64,), "tensor"),
     TinyModel(GAN, tiny_gan, FLOATS, "tensor"),
     TinyModel(Histogram2d, tiny_histogram, (torch.float64,), "tensor"),
     TinyModel(VAE, tiny_vae, FLOATS, "tensor"),
