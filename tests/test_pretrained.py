@@ -6,7 +6,7 @@ import sys
 import pytest
 import torch
 
-from course_lib import checkpoints, pretrained
+from course_lib import checkpoints, features, metrics, pretrained
 from course_lib.data import load_digits, load_names
 
 # What the shipped weights reach on the test splits (benchmarks/autoregressive_quality.py prints them).
@@ -33,6 +33,14 @@ def test_shipped_name_models_keep_their_test_loss(name):
 def test_the_shipped_pixel_model_reaches_its_test_likelihood():
     x_test, _ = load_digits("test")
     assert -pretrained.load("digits-pixels").log_prob(x_test).mean().item() <= PIXEL_TARGET
+
+
+@pytest.mark.parametrize("name", [name for name in pretrained.SHIPPED if name.startswith("digits-gan-")])
+def test_the_shipped_gans_sample_like_test_digits(name):
+    real = features.embed(load_digits("test")[0])
+    fake = features.embed(pretrained.load(name).sample(1000, generator=torch.Generator().manual_seed(0)).clamp(0, 16))
+    assert metrics.fid(real, fake) < 40  # 31-36 for the three seeds (chapter 7)
+    assert metrics.precision_recall(real, fake[:len(real)])[1] > 0.75  # recall 0.82-0.87
 
 
 def test_a_changed_file_is_refused(tmp_path, monkeypatch):

@@ -27,6 +27,12 @@ SHIPPED = {
     "digits-features": ("course_lib.features", "DigitsFeatureNet",
                         "classifier of the 8x8 digits whose features chapter 7 compares (features.FEATURE_RECIPE)",
                         "58159183a35c560f648c097685d9047c0ef53f86ebd535f001a952a66beb6fe6"),
+    **{f"digits-gan-{seed}": ("course_lib.gan", "GAN", f"chapter 5's digits GAN, training seed {seed} "
+                              "(gan.DIGITS_RECIPE); chapter 7 compares the three seeds", digest)
+       for seed, digest in enumerate([
+           "c9c368b00e10e56fc9ce8735a52c863b49b5e90a46befa55cbba70a5c591ef6e",
+           "ac725295ea6729faa02528ab38df81b45ad11142da4562d1cb8bf19bdd808204",
+           "6e5a9698792b007cca0d0a32934352ddbb3a440d924c3770b0a6c80ddc84008e"])},
 }
 FOLDER = Path(__file__).parent
 

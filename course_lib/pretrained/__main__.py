@@ -6,6 +6,7 @@
 one line on stderr and exit status 2.
 """
 import sys
+import time
 from pathlib import Path
 
 from .. import checkpoints
@@ -38,13 +39,16 @@ def main(argv=None):
         return 2
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
+        start = time.perf_counter()
         model, history = build(args.name)
+        seconds = time.perf_counter() - start
         digest = checkpoints.save(model, target)
     except OSError as error:
         print(f"{PROG}: error: {error}", file=sys.stderr)
         return 2
-    print(f"{target}: {history.epochs} epochs in {history.seconds[-1]:.0f} s, validation loss of the kept weights "
-          f"{history.val_loss[history.best_epoch]:.4f}; sha256 {digest}")
+    kept = f", validation loss of the kept weights {history.val_loss[history.best_epoch]:.4f}" \
+        if "val_loss" in history else ""
+    print(f"{target}: trained in {seconds:.0f} s{kept}; sha256 {digest}")
     return 0
 
 
