@@ -22,7 +22,8 @@ def test_bits_per_dim_divides_nats_by_dimensions_times_ln2():
 import numpy as np  # noqa: E402
 import scipy.linalg  # noqa: E402
 
-from course_lib.metrics import fid, frechet_distance, inception_score, kid, mmd, precision_recall  # noqa: E402
+from course_lib.metrics import (bootstrap_interval, classifier_two_sample_test, fid, frechet_distance,  # noqa: E402
+                                inception_score, kid, memorization, mmd, precision_recall, samples)
 
 
 def _features(n, d, shift=0.0, seed=0):
@@ -50,13 +51,38 @@ def test_fid_with_fewer_examples_than_dimensions_uses_the_exact_nuclear_norm():
     a, b = _features(20, 40, seed=2), _features(30, 40, shift=0.1, seed=3)
     s1, s2 = np.cov(a, rowvar=False), np.cov(b, rowvar=False)
     expected = frechet_distance(a.mean(0), s1, b.mean(0), s2)  # the eigenvalue route on the same moments
-    assert fid(a, b) == pytest.approx(expected, rel=1e-7, abs=1e-7)
+    assert fid(a, b) == pytest.approx(expected, rel=1e-10)
+    assert abs(fid(a, a)) < 1e-8
 
 
-def test_frechet_distance_of_diagonal_gaussians_in_closed_form():
-    s1, s2 = np.diag([1.0, 4.0]), np.diag([9.0, 1.0])
-    expected = 1.0 + (1 + 4 + 9 + 1) - 2 * (3.0 + 2.0)  # |mu|^2 + traces - 2 sum sqrt(s1 s2)
-    assert frechet_distance([0.0, 0.0], s1, [1.0, 0.0], s2) == pytest.approx(expected)
+def _random_gaussian(d, seed):
+    """A mean and a full-rank covariance (condition number about 100) in d dimensions."""
+    rng = np.random.default_rng(seed)
+    factor = rng.standard_normal((d, d))
+    return rng.standard_normal(d), factor @ factor.T / d + 0.05 * np.eye(d)
+
+
+@pytest.mark.parametrize("d", [3, 16, 64])
+def test_frechet_distance_matches_scipy_sqrtm_and_torchmetrics_on_full_rank_statistics(d):
+    fid_module = pytest.importorskip("torchmetrics.image.fid")
+    (mu1, s1), (mu2, s2) = _random_gaussian(d, seed=d), _random_gaussian(d, seed=d + 1)
+    sqrtm = float(((mu1 - mu2) ** 2).sum() + np.trace(s1) + np.trace(s2)
+                  - 2 * np.trace(scipy.linalg.sqrtm(s1 @ s2).real))
+    torchmetrics = float(fid_module._compute_fid(*map(torch.as_tensor, (mu1, s1, mu2, s2))))
+    ours = frechet_distance(mu1, s1, mu2, s2)
+    assert ours == pytest.approx(sqrtm, rel=1e-6) and ours == pytest.approx(torchmetrics, rel=1e-6)
+    assert abs(frechet_distance(mu1, s1, mu1, s1)) < 1e-8
+
+
+@pytest.mark.parametrize("a, b", [([1.0, 4.0], [9.0, 1.0]), ([0.0, 4.0, 2.0], [9.0, 0.0, 2.0])])
+def test_frechet_distance_of_commuting_covariances_in_closed_form(a, b):
+    # One eigenbasis for both: |mu1 - mu2|^2 + sum (sqrt a - sqrt b)^2. A zero eigenvalue makes sigma singular.
+    rotation = np.linalg.qr(np.random.default_rng(21).standard_normal((len(a), len(a))))[0]
+    mu2 = np.arange(1.0, len(a) + 1)
+    expected = (mu2**2).sum() + ((np.sqrt(a) - np.sqrt(b)) ** 2).sum()
+    assert frechet_distance(np.zeros(len(a)), np.diag(a), mu2, np.diag(b)) == pytest.approx(expected, rel=1e-12)
+    rotated = [rotation @ np.diag(v) @ rotation.T for v in (a, b)]
+    assert frechet_distance(np.zeros(len(a)), rotated[0], mu2, rotated[1]) == pytest.approx(expected, rel=1e-10)
 
 
 def test_kid_is_the_unbiased_polynomial_mmd_averaged_over_subsets():
@@ -71,10 +97,25 @@ def test_kid_is_the_unbiased_polynomial_mmd_averaged_over_subsets():
     kxx, kyy, kxy = kernel(x, x), kernel(y, y), kernel(x, y)
     expected = ((kxx.sum() - np.trace(kxx)) + (kyy.sum() - np.trace(kyy))) / (m * (m - 1)) - 2 * kxy.mean()
     assert mean == pytest.approx(expected, rel=1e-10) and std == 0.0
+    kid_module = pytest.importorskip("torchmetrics.image.kid")
+    assert mean == pytest.approx(float(kid_module.poly_mmd(torch.as_tensor(x), torch.as_tensor(y))), rel=1e-10)
     big = _features(1000, 4, seed=11)
     same, same_std = kid(big[:500], big[500:], subset_size=200, n_subsets=20)
     apart, _ = kid(big[:500], big[500:] + 1.0, subset_size=200, n_subsets=20)
     assert abs(same) < 2 * same_std + 1e-3 and apart > 10 * abs(same) and apart > 0.1, (same, same_std, apart)
+
+
+def test_kid_equals_a_brute_force_loop_over_subsets_and_pairs():
+    a, b = _features(12, 3, seed=22), _features(10, 3, shift=0.4, seed=23)
+    k = lambda p, q: (p @ q / 3 + 1) ** 3  # noqa: E731
+    generator = torch.Generator().manual_seed(5)  # the subsets kid draws with seed=5
+    values = []
+    for _ in range(3):
+        x = a[torch.randperm(12, generator=generator)[:8].numpy()]
+        y = b[torch.randperm(10, generator=generator)[:8].numpy()]
+        within = sum(k(x[i], x[j]) + k(y[i], y[j]) for i in range(8) for j in range(8) if i != j) / (8 * 7)
+        values.append(within - 2 * sum(k(x[i], y[j]) for i in range(8) for j in range(8)) / 64)
+    assert kid(a, b, subset_size=8, n_subsets=3, seed=5) == pytest.approx((np.mean(values), np.std(values)), rel=1e-10)
 
 
 def test_mmd_is_zero_on_average_for_one_distribution_and_positive_for_two():
@@ -105,14 +146,97 @@ def test_precision_recall_match_a_brute_force_count():
     assert precision_recall(real, real, k=3) == (1.0, 1.0)
 
 
+def test_measures_do_not_depend_on_the_order_of_the_examples():
+    a, b = _features(40, 3, seed=24), _features(30, 3, shift=0.5, seed=25)
+    order_a, order_b = np.random.default_rng(26).permutation(40), np.random.default_rng(27).permutation(30)
+    shuffled_a, shuffled_b = a[order_a], b[order_b]
+    assert fid(shuffled_a, shuffled_b) == pytest.approx(fid(a, b), rel=1e-10)
+    assert mmd(shuffled_a, shuffled_b) == pytest.approx(mmd(a, b), rel=1e-10)
+    assert precision_recall(shuffled_a, shuffled_b) == precision_recall(a, b)
+    # subsets as large as the sets: every subset is a permutation of its whole set, whatever the draw
+    assert kid(a[:30][order_b], shuffled_b, subset_size=30, n_subsets=2) == \
+        pytest.approx(kid(a[:30], b, subset_size=30, n_subsets=2), rel=1e-10, abs=1e-12)
+    p = np.random.default_rng(28).dirichlet(np.ones(4), size=40)
+    assert inception_score(p[order_a], splits=1)[0] == pytest.approx(inception_score(p, splits=1)[0], rel=1e-12)
+    generated, generated_shuffled = memorization(a, b, b[:5])[0], memorization(shuffled_a, shuffled_b, b[:5])[0]
+    np.testing.assert_allclose(generated_shuffled.numpy(), generated.numpy()[order_b], rtol=1e-12)
+
+
+def test_pairwise_measures_in_small_row_blocks_equal_the_whole_matrix(monkeypatch):
+    real, fake, train = _features(37, 4, seed=29), _features(29, 4, shift=0.3, seed=30), _features(41, 4, seed=31)
+    whole = (precision_recall(real, fake, k=4), mmd(real, fake), kid(real, fake, subset_size=20, n_subsets=3),
+             memorization(train, fake, real))
+    for entries in (1, 100):  # one row per block; blocks of 2 or 3 rows with a shorter last one
+        monkeypatch.setattr(samples, "_BLOCK_ENTRIES", entries)
+        blocks = [block for _, block in samples._row_blocks(torch.as_tensor(real), torch.as_tensor(fake))]
+        assert len(blocks) == (37 if entries == 1 else 13)
+        torch.testing.assert_close(torch.cat(blocks), torch.cdist(torch.as_tensor(real), torch.as_tensor(fake)))
+        assert precision_recall(real, fake, k=4) == whole[0]
+        assert mmd(real, fake) == pytest.approx(whole[1], rel=1e-10)
+        assert kid(real, fake, subset_size=20, n_subsets=3) == pytest.approx(whole[2], rel=1e-10)
+        for blocked, unblocked in zip(memorization(train, fake, real), whole[3]):
+            torch.testing.assert_close(blocked, unblocked, rtol=1e-12, atol=0)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_measures_on_the_gpu_equal_those_on_the_cpu():
+    a, b, few = _features(300, 8, seed=32), _features(200, 8, shift=0.2, seed=33), _features(6, 8, seed=34)
+    on_gpu = lambda *sets: [torch.as_tensor(x, device="cuda") for x in sets]  # noqa: E731
+    measures = (fid, mmd, precision_recall, lambda x, y: kid(x, y, subset_size=100, n_subsets=3),
+                lambda x, y: torch.cat(memorization(x, y, y[:10])))
+    for measure in measures:
+        torch.testing.assert_close(torch.as_tensor(measure(*on_gpu(a, b))), torch.as_tensor(measure(a, b)),
+                                   rtol=1e-9, atol=1e-12)
+    assert fid(*on_gpu(few, b)) == pytest.approx(fid(few, b), rel=1e-9)
+    p = np.random.default_rng(35).dirichlet(np.ones(4), size=40)
+    assert inception_score(*on_gpu(p), splits=4) == pytest.approx(inception_score(p, splits=4), rel=1e-9)
+
+
+_NAN = np.array([[0.0, 1.0], [np.nan, 2.0], [1.0, 0.0]])
+_INF = np.array([[0.0, 1.0], [np.inf, 2.0], [1.0, 0.0]])
+
+
 @pytest.mark.parametrize("call, error, message", [
     (lambda: fid(np.zeros((5, 3)), np.zeros((5, 4))), ValueError, r"^feats_b must have shape \(N, 3\), got \(5, 4\)$"),
-    (lambda: fid(np.zeros((1, 3)), np.zeros((5, 3))), ValueError, r"^feats_a and feats_b need at least 2 examples"),
+    (lambda: precision_recall(np.zeros((5, 3)), np.zeros((5, 2))), ValueError,
+     r"^fake_feats must have shape \(N, 3\), got \(5, 2\)$"),
+    (lambda: memorization(np.zeros((5, 3)), np.zeros((5, 3)), np.zeros((5, 2))), ValueError,
+     r"^held_out_feats must have shape \(N, 3\), got \(5, 2\)$"),
+    (lambda: frechet_distance(np.zeros(3), np.eye(3), np.zeros(3), np.eye(2)), ValueError,
+     r"^sigma2 must have shape \(3, 3\), got \(2, 2\)$"),
+    (lambda: fid(np.zeros((1, 3)), np.zeros((5, 3))), ValueError,
+     r"^feats_a must have at least 2 examples \(rows\), got 1$"),
+    (lambda: kid(np.zeros((5, 3)), np.zeros((1, 3))), ValueError,
+     r"^feats_b must have at least 2 examples \(rows\), got 1$"),
+    (lambda: mmd(np.zeros((1, 3)), np.zeros((5, 3))), ValueError,
+     r"^feats_a must have at least 2 examples \(rows\), got 1$"),
+    (lambda: precision_recall(np.zeros((1, 3)), np.zeros((5, 3))), ValueError,
+     r"^real_feats must have at least 2 examples \(rows\), got 1$"),
+    (lambda: classifier_two_sample_test(np.zeros((5, 3)), np.zeros((3, 3))), ValueError,
+     r"^fake_feats must have at least 4 examples \(rows\), got 3$"),
+    (lambda: fid(np.zeros((3, 2)), _NAN), ValueError,
+     r"^feats_b must hold finite numbers, got 1 NaN or infinite values$"),
+    (lambda: precision_recall(_INF, np.zeros((3, 2)), k=1), ValueError,
+     r"^real_feats must hold finite numbers, got 1 NaN or infinite values$"),
+    (lambda: frechet_distance([0.0, np.nan], np.eye(2), [0.0, 0.0], np.eye(2)), ValueError,
+     r"^mu1 must hold finite numbers, got 1 NaN or infinite values$"),
+    (lambda: memorization(_NAN, np.zeros((3, 2)), np.zeros((3, 2))), ValueError,
+     r"^train_feats must hold finite numbers, got 1 NaN or infinite values$"),
     (lambda: kid(np.zeros((5, 3)), np.zeros((9, 3)), subset_size=6), ValueError,
      r"^subset_size must be at most the smaller set's size \(5\), got 6$"),
-    (lambda: inception_score(np.full((4, 2), 0.7)), ValueError, r"^splits must be an int <= 4, got 10$"),
-    (lambda: inception_score(np.full((4, 2), 0.7), splits=2), ValueError, r"^probs must hold probabilities"),
+    (lambda: kid(np.zeros((5, 3)), np.zeros((9, 3)), subset_size=1), ValueError,
+     r"^subset_size must be an int >= 2, got 1$"),
     (lambda: precision_recall(np.zeros((3, 2)), np.zeros((5, 2))), ValueError, r"^k must be an int <= 2, got 3$"),
+    (lambda: precision_recall(np.zeros((3, 2)), np.zeros((5, 2)), k=0), ValueError, r"^k must be an int >= 1, got 0$"),
+    (lambda: precision_recall(np.zeros((3, 2)), np.zeros((5, 2)), k=1.0), TypeError,
+     r"^k must be an int, got float 1.0$"),
+    (lambda: inception_score(np.full((4, 2), 0.7)), ValueError, r"^splits must be an int <= 4, got 10$"),
+    (lambda: inception_score(np.full((4, 2), 0.7), splits=2), ValueError,
+     r"^probs must hold probabilities \(non-negative rows that sum to 1\), got entries down to 0.7 and row sums "
+     r"in \[1.4, 1.4\]$"),
+    (lambda: inception_score(np.array([[1.5, -0.5], [0.5, 0.5]]), splits=2), ValueError,
+     r"^probs must hold probabilities .*, got entries down to -0.5 and row sums in \[1, 1\]$"),
+    (lambda: inception_score(np.full(4, 0.25)), ValueError, r"^probs must have shape \(N, classes\), got \(4,\)$"),
     (lambda: mmd(np.zeros((4, 2)), np.ones((4, 2)), bandwidth=0), ValueError,
      r"^bandwidth must be a finite number > 0, got 0$"),
     (lambda: fid("a", np.zeros((5, 3))), TypeError, r"^feats_a must be a torch.Tensor, a NumPy array"),
@@ -120,9 +244,6 @@ def test_precision_recall_match_a_brute_force_count():
 def test_metric_errors_name_the_argument(call, error, message):
     with pytest.raises(error, match=message):
         call()
-
-
-from course_lib.metrics import bootstrap_interval, classifier_two_sample_test, memorization  # noqa: E402
 
 
 def test_memorization_finds_copies_closer_to_training_than_fresh_data():

@@ -4,7 +4,12 @@ import torch
 
 from .._checks import check_int, check_number, check_seed
 from .._tensors import as_tensor, to_numpy
-from .samples import _features
+from .samples import _features, _row_blocks
+
+
+def _nearest_distance(x, reference):
+    """Each row's distance to its nearest row of ``reference``, computed in row blocks: (N,) on ``x``'s device."""
+    return torch.cat([block.min(1).values for _, block in _row_blocks(x, reference)])
 
 
 def memorization(train_feats, generated_feats, held_out_feats):
@@ -20,8 +25,7 @@ def memorization(train_feats, generated_feats, held_out_feats):
     train = _features("train_feats", train_feats)
     generated = _features("generated_feats", generated_feats, train.shape[1]).to(train.device)
     held_out = _features("held_out_feats", held_out_feats, train.shape[1]).to(train.device)
-    nearest = lambda x: torch.cdist(x, train).min(dim=1).values.cpu()  # noqa: E731
-    return nearest(generated), nearest(held_out)
+    return _nearest_distance(generated, train).cpu(), _nearest_distance(held_out, train).cpu()
 
 
 def classifier_two_sample_test(real_feats, fake_feats, seed=0):
@@ -33,11 +37,9 @@ def classifier_two_sample_test(real_feats, fake_feats, seed=0):
     """
     from sklearn.linear_model import LogisticRegression
 
-    real = to_numpy(_features("real_feats", real_feats))
-    fake = to_numpy(_features("fake_feats", fake_feats, real.shape[1]))
+    real = to_numpy(_features("real_feats", real_feats, minimum=4))
+    fake = to_numpy(_features("fake_feats", fake_feats, real.shape[1], minimum=4))
     n = min(len(real), len(fake))
-    if n < 4:
-        raise ValueError(f"real_feats and fake_feats need at least 4 examples each, got {len(real)} and {len(fake)}")
     generator = torch.Generator().manual_seed(check_seed("seed", seed))
     real = real[torch.randperm(len(real), generator=generator)[:n].numpy()]
     fake = fake[torch.randperm(len(fake), generator=generator)[:n].numpy()]

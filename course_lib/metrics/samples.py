@@ -1,9 +1,11 @@
 """Sample-based measures on feature vectors: FID, KID, Inception Score, precision and recall, MMD.
 
 Every function takes NumPy arrays or torch tensors (on any device), computes in
-float64 and returns Python floats. Definitions follow the reference
-implementations users know: pytorch-fid / torchmetrics (FID, KID, IS) and
-Kynkaanniemi et al. (2019) for precision and recall.
+float64 on the first set's device and returns Python floats. Definitions follow
+the reference implementations users know: pytorch-fid / torchmetrics (FID, KID,
+IS) and Kynkaanniemi et al. (2019) for precision and recall. Pairwise distances
+and kernels are computed in blocks of rows, so two sets of 50,000 examples
+need one block of about 16 million float64 numbers (128 MiB) at a time, not 50,000^2.
 """
 import math
 
@@ -12,36 +14,68 @@ import torch
 from .._checks import check_int, check_number, check_seed
 from .._tensors import as_tensor
 
-def _features(argument, x, width=None):
-    return as_tensor(argument, x, dtype=torch.float64, shape=(None, "features" if width is None else width))
+_BLOCK_ENTRIES = 2**24  # entries of one block of a pairwise matrix: 128 MiB of float64 (tests shrink it)
+
+
+def _features(argument, x, width=None, minimum=1):
+    """``x`` as a float64 (N, features) tensor with at least ``minimum`` rows (and ``width`` columns if given)."""
+    x = as_tensor(argument, x, dtype=torch.float64, shape=(None, "features" if width is None else width))
+    if len(x) < minimum:
+        raise ValueError(f"{argument} must have at least {minimum} examples (rows), got {len(x)}")
+    return x
 
 
 def _paired(feats_a, feats_b, minimum=1):
     """Both sets as float64 tensors of one width on ``feats_a``'s device, each with at least ``minimum`` rows."""
-    a = _features("feats_a", feats_a)
-    b = _features("feats_b", feats_b, a.shape[1]).to(a.device)
-    if len(a) < minimum or len(b) < minimum:
-        raise ValueError(f"feats_a and feats_b need at least {minimum} examples each, got {len(a)} and {len(b)}")
-    return a, b
+    a = _features("feats_a", feats_a, minimum=minimum)
+    return a, _features("feats_b", feats_b, a.shape[1], minimum).to(a.device)
+
+
+def _row_blocks(x, y, pairwise=torch.cdist):
+    """Yield ``(rows, pairwise(x[rows], y))`` over consecutive slices of ``x``'s rows: a pairwise matrix in blocks."""
+    step = max(1, _BLOCK_ENTRIES // len(y))
+    for start in range(0, len(x), step):
+        rows = slice(start, start + step)
+        yield rows, pairwise(x[rows], y)
+
+
+def _root_trace(sigma1, sigma2):
+    """``tr sqrt(sigma1 sigma2)`` for symmetric positive semi-definite matrices, with no matrix square root.
+
+    With any factor ``sigma1 = F F^T``, ``sigma1 sigma2`` has the eigenvalues of
+    the symmetric ``F^T sigma2 F`` (>= 0). ``F`` is the Cholesky factor, or
+    ``V sqrt(Lambda)`` from ``eigh`` when ``sigma1`` is singular.
+    """
+    factor, info = torch.linalg.cholesky_ex(sigma1)
+    if info:
+        values, vectors = torch.linalg.eigh(sigma1)
+        factor = vectors * values.clamp(min=0).sqrt()  # (d, d): columns scaled, factor @ factor.T = sigma1
+    values = torch.linalg.eigvalsh(factor.T @ sigma2 @ factor)  # symmetric: eigvalsh reads its lower triangle
+    # Below numpy.linalg.matrix_rank's tolerance (or < 0) an eigenvalue is the round-off of a zero:
+    # its square root would add about sqrt(eps) to the trace.
+    tolerance = values.max() * len(values) * torch.finfo(values.dtype).eps
+    return values.where(values > tolerance, 0.0).sqrt().sum()
 
 
 def frechet_distance(mu1, sigma1, mu2, sigma2):
     """Fréchet distance between N(mu1, sigma1) and N(mu2, sigma2) (eq. 7.2).
 
     ``|mu1 - mu2|^2 + tr sigma1 + tr sigma2 - 2 tr sqrt(sigma1 sigma2)``, with the
-    trace of the square root from the eigenvalues of the symmetric matrix
-    ``sqrt(sigma1) sigma2 sqrt(sigma1)``: real and exact, never a complex ``sqrtm``.
+    trace of the square root from the eigenvalues of a symmetric matrix similar
+    to ``sigma1 sigma2``: real and exact, never a complex ``sqrtm``.
+
+    Parameters
+    ----------
+    mu1, mu2 : array or tensor, shape (d,)
+    sigma1, sigma2 : array or tensor, shape (d, d)
+        Symmetric positive semi-definite covariances.
     """
     mu1 = as_tensor("mu1", mu1, dtype=torch.float64, shape=("d",))
     d = len(mu1)
     mu2 = as_tensor("mu2", mu2, dtype=torch.float64, shape=(d,)).to(mu1.device)
     sigma1 = as_tensor("sigma1", sigma1, dtype=torch.float64, shape=(d, d)).to(mu1.device)
     sigma2 = as_tensor("sigma2", sigma2, dtype=torch.float64, shape=(d, d)).to(mu1.device)
-    values, vectors = torch.linalg.eigh((sigma1 + sigma1.T) / 2)
-    root1 = vectors @ torch.diag(values.clamp(min=0).sqrt()) @ vectors.T  # sqrt(sigma1), symmetric
-    middle = root1 @ sigma2 @ root1
-    trace_root = torch.linalg.eigvalsh((middle + middle.T) / 2).clamp(min=0).sqrt().sum()  # < 0: round-off
-    return float((mu1 - mu2).square().sum() + sigma1.trace() + sigma2.trace() - 2 * trace_root)
+    return float((mu1 - mu2).square().sum() + sigma1.trace() + sigma2.trace() - 2 * _root_trace(sigma1, sigma2))
 
 
 def fid(feats_a, feats_b):
@@ -51,20 +85,36 @@ def fid(feats_a, feats_b):
     nuclear norm of the centred product ``A B^T / sqrt((n1 - 1)(n2 - 1))``: exact and faster.
     """
     a, b = _paired(feats_a, feats_b, minimum=2)
-    centred_a, centred_b = a - a.mean(0), b - b.mean(0)
+    mean_a, mean_b = a.mean(0), b.mean(0)
+    centred_a, centred_b = a - mean_a, b - mean_b
     if min(len(a), len(b)) <= a.shape[1]:
         product = centred_a @ centred_b.T / math.sqrt((len(a) - 1) * (len(b) - 1))  # (n1, n2)
         trace_root = torch.linalg.svdvals(product).sum()
         traces = centred_a.square().sum() / (len(a) - 1) + centred_b.square().sum() / (len(b) - 1)
-        return float((a.mean(0) - b.mean(0)).square().sum() + traces - 2 * trace_root)
-    return frechet_distance(a.mean(0), centred_a.T @ centred_a / (len(a) - 1),
-                            b.mean(0), centred_b.T @ centred_b / (len(b) - 1))
+    else:
+        sigma_a = centred_a.T @ centred_a / (len(a) - 1)  # (d, d)
+        sigma_b = centred_b.T @ centred_b / (len(b) - 1)
+        trace_root = _root_trace(sigma_a, sigma_b)
+        traces = sigma_a.trace() + sigma_b.trace()
+    return float((mean_a - mean_b).square().sum() + traces - 2 * trace_root)
 
 
-def _unbiased_mmd2(kxx, kyy, kxy):
-    m, n = len(kxx), len(kyy)
-    return ((kxx.sum() - kxx.diagonal().sum()) / (m * (m - 1)) + (kyy.sum() - kyy.diagonal().sum()) / (n * (n - 1))
-            - 2 * kxy.mean())
+def _kernel_mean(x, y, kernel, off_diagonal=False):
+    """Mean of ``kernel(x_i, y_j)`` over all pairs, or over the pairs ``i != j`` when ``y`` is ``x``; in row blocks."""
+    total = 0.0
+    for rows, block in _row_blocks(x, y, kernel):
+        total = total + block.sum() - (block.diagonal(rows.start).sum() if off_diagonal else 0.0)
+    return total / (len(x) * (len(y) - 1) if off_diagonal else len(x) * len(y))
+
+
+def _unbiased_mmd2(x, y, kernel):
+    r"""Unbiased MMD^2 (Gretton et al. 2012) of the samples ``x`` (m rows) and ``y`` (n rows).
+
+    .. math:: \frac{1}{m(m-1)} \sum_{i \ne j} k(x_i, x_j) + \frac{1}{n(n-1)} \sum_{i \ne j} k(y_i, y_j)
+              - \frac{2}{mn} \sum_{i, j} k(x_i, y_j)
+    """
+    return (_kernel_mean(x, x, kernel, off_diagonal=True) + _kernel_mean(y, y, kernel, off_diagonal=True)
+            - 2 * _kernel_mean(x, y, kernel))
 
 
 def kid(feats_a, feats_b, subset_size=1000, n_subsets=100, seed=0):
@@ -73,7 +123,7 @@ def kid(feats_a, feats_b, subset_size=1000, n_subsets=100, seed=0):
     Averaged over ``n_subsets`` random subsets of ``subset_size`` from each set
     (at most the smaller set's size). Returns ``(mean, std)`` over the subsets.
     """
-    a, b = _paired(feats_a, feats_b)
+    a, b = _paired(feats_a, feats_b, minimum=2)
     check_int("subset_size", subset_size, 2)
     check_int("n_subsets", n_subsets, 1)
     if subset_size > min(len(a), len(b)):
@@ -81,12 +131,12 @@ def kid(feats_a, feats_b, subset_size=1000, n_subsets=100, seed=0):
                          f"got {subset_size}")
     generator = torch.Generator().manual_seed(check_seed("seed", seed))
     d = a.shape[1]
+    kernel = lambda p, q: (p @ q.T / d + 1) ** 3  # noqa: E731
     values = []
     for _ in range(n_subsets):
         x = a[torch.randperm(len(a), generator=generator)[:subset_size].to(a.device)]
         y = b[torch.randperm(len(b), generator=generator)[:subset_size].to(b.device)]
-        kernel = lambda p, q: (p @ q.T / d + 1) ** 3  # noqa: E731
-        values.append(float(_unbiased_mmd2(kernel(x, x), kernel(y, y), kernel(x, y))))
+        values.append(float(_unbiased_mmd2(x, y, kernel)))
     values = torch.tensor(values, dtype=torch.float64)
     return float(values.mean()), float(values.std(unbiased=False)) if n_subsets > 1 else 0.0
 
@@ -94,16 +144,16 @@ def kid(feats_a, feats_b, subset_size=1000, n_subsets=100, seed=0):
 def mmd(feats_a, feats_b, bandwidth=None):
     """Unbiased MMD^2 with the RBF kernel ``exp(-|x - y|^2 / (2 h^2))`` (Gretton et al. 2012).
 
-    ``bandwidth`` h defaults to the median pairwise distance of the pooled sets.
+    ``bandwidth`` h defaults to the median pairwise distance of the pooled sets;
+    that median holds all ``N (N - 1) / 2`` distances of the ``N`` pooled
+    examples in memory at once: pass ``bandwidth`` for large sets.
     """
     a, b = _paired(feats_a, feats_b, minimum=2)
-    pooled = torch.cat([a, b])
     if bandwidth is None:
-        distances = torch.cdist(pooled, pooled)
-        bandwidth = float(distances[torch.triu(torch.ones_like(distances, dtype=torch.bool), 1)].median())
+        bandwidth = float(torch.pdist(torch.cat([a, b])).median())
     check_number("bandwidth", bandwidth, 0, strict=True)
     kernel = lambda p, q: torch.exp(-torch.cdist(p, q).square() / (2 * bandwidth**2))  # noqa: E731
-    return float(_unbiased_mmd2(kernel(a, a), kernel(b, b), kernel(a, b)))
+    return float(_unbiased_mmd2(a, b, kernel))
 
 
 def inception_score(probs, splits=10):
@@ -111,10 +161,12 @@ def inception_score(probs, splits=10):
 
     ``probs`` (N, classes) are class probabilities, each row summing to one.
     """
-    p = _features("probs", probs)
+    p = as_tensor("probs", probs, dtype=torch.float64, shape=(None, "classes"))
     check_int("splits", splits, 1, maximum=len(p))
-    if (p < 0).any() or not torch.allclose(p.sum(1), torch.ones(len(p), dtype=p.dtype, device=p.device), atol=1e-6):
-        raise ValueError("probs must hold probabilities (non-negative rows that sum to 1)")
+    row_sums = p.sum(1)
+    if (p < 0).any() or not torch.allclose(row_sums, torch.ones_like(row_sums), atol=1e-6):
+        raise ValueError(f"probs must hold probabilities (non-negative rows that sum to 1), got entries down to "
+                         f"{float(p.min()):g} and row sums in [{float(row_sums.min()):g}, {float(row_sums.max()):g}]")
     scores = []
     for part in torch.tensor_split(p, splits):
         marginal = part.mean(0, keepdim=True)
@@ -125,8 +177,8 @@ def inception_score(probs, splits=10):
 
 
 def _radii(x, k):
-    distances = torch.cdist(x, x)
-    return distances.kthvalue(k + 1, dim=1).values  # (N,): the k-th neighbour, the point itself excluded
+    """Each row's distance to its k-th nearest neighbour in ``x``, the row itself excluded: (N,)."""
+    return torch.cat([block.kthvalue(k + 1, dim=1).values for _, block in _row_blocks(x, x)])
 
 
 def precision_recall(real_feats, fake_feats, k=3):
@@ -136,11 +188,13 @@ def precision_recall(real_feats, fake_feats, k=3):
     (radius: its distance to its k-th nearest real neighbour); recall: the share
     of real points inside some generated point's ball. Returns ``(precision, recall)``.
     """
-    real = _features("real_feats", real_feats)
-    fake = _features("fake_feats", fake_feats, real.shape[1]).to(real.device)
+    real = _features("real_feats", real_feats, minimum=2)
+    fake = _features("fake_feats", fake_feats, real.shape[1], minimum=2).to(real.device)
     check_int("k", k, 1, maximum=min(len(real), len(fake)) - 1)
     real_radii, fake_radii = _radii(real, k), _radii(fake, k)
-    between = torch.cdist(fake, real)  # (N_fake, N_real)
-    precision = (between <= real_radii[None, :]).any(1).double().mean()
-    recall = (between.T <= fake_radii[None, :]).any(1).double().mean()
-    return float(precision), float(recall)
+    in_real_ball = torch.zeros(len(fake), dtype=torch.bool, device=real.device)
+    in_fake_ball = torch.zeros(len(real), dtype=torch.bool, device=real.device)
+    for rows, between in _row_blocks(fake, real):  # (rows, N_real)
+        in_real_ball[rows] = (between <= real_radii).any(1)
+        in_fake_ball |= (between <= fake_radii[rows, None]).any(0)
+    return float(in_real_ball.double().mean()), float(in_fake_ball.double().mean())
