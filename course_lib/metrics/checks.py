@@ -56,6 +56,12 @@ def classifier_two_sample_test(real_feats, fake_feats, seed=0):
 def bootstrap_interval(measure, *sets, num_resamples=200, level=0.95, seed=0):
     """``measure(*sets)`` with a percentile bootstrap interval: each set resampled with replacement.
 
+    Suited to averages over examples (a mean NLL, an accuracy). Measures that
+    look at distances between examples (FID, KID, precision and recall) see a
+    resample's duplicates as less spread or as zero-distance neighbours, so
+    their bootstrap distribution is shifted away from the estimate; give those
+    an interval over seeds or over random subsets instead.
+
     Returns
     -------
     value, low, high : float
@@ -68,7 +74,7 @@ def bootstrap_interval(measure, *sets, num_resamples=200, level=0.95, seed=0):
     check_number("level", level, 0, strict=True, maximum=1)
     if level >= 1:
         raise ValueError(f"level must be a number in (0, 1), got {level}")
-    sets = [as_tensor(f"sets[{i}]", s, dtype=torch.float64) for i, s in enumerate(sets)]
+    sets = [as_tensor(f"sets[{i}]", s, dtype=torch.float64).detach() for i, s in enumerate(sets)]
     generator = torch.Generator().manual_seed(check_seed("seed", seed))
     values = torch.tensor([float(measure(*(s[torch.randint(len(s), (len(s),), generator=generator).to(s.device)]
                                            for s in sets))) for _ in range(num_resamples)], dtype=torch.float64)

@@ -57,6 +57,11 @@ def _root_trace(sigma1, sigma2):
     return values.where(values > tolerance, 0.0).sqrt().sum()
 
 
+def _frechet(mu1, sigma1, mu2, sigma2):
+    """:func:`frechet_distance` of checked float64 tensors on one device: the moments (d,) and covariances (d, d)."""
+    return float((mu1 - mu2).square().sum() + sigma1.trace() + sigma2.trace() - 2 * _root_trace(sigma1, sigma2))
+
+
 def frechet_distance(mu1, sigma1, mu2, sigma2):
     """Fréchet distance between N(mu1, sigma1) and N(mu2, sigma2) (eq. 7.2).
 
@@ -71,11 +76,11 @@ def frechet_distance(mu1, sigma1, mu2, sigma2):
         Symmetric positive semi-definite covariances.
     """
     mu1 = as_tensor("mu1", mu1, dtype=torch.float64, shape=("d",))
-    d = len(mu1)
-    mu2 = as_tensor("mu2", mu2, dtype=torch.float64, shape=(d,)).to(mu1.device)
-    sigma1 = as_tensor("sigma1", sigma1, dtype=torch.float64, shape=(d, d)).to(mu1.device)
-    sigma2 = as_tensor("sigma2", sigma2, dtype=torch.float64, shape=(d, d)).to(mu1.device)
-    return float((mu1 - mu2).square().sum() + sigma1.trace() + sigma2.trace() - 2 * _root_trace(sigma1, sigma2))
+    d, device = len(mu1), mu1.device
+    mu2 = as_tensor("mu2", mu2, dtype=torch.float64, device=device, shape=(d,))
+    sigma1 = as_tensor("sigma1", sigma1, dtype=torch.float64, device=device, shape=(d, d))
+    sigma2 = as_tensor("sigma2", sigma2, dtype=torch.float64, device=device, shape=(d, d))
+    return _frechet(mu1, sigma1, mu2, sigma2)
 
 
 def fid(feats_a, feats_b):
@@ -84,19 +89,17 @@ def fid(feats_a, feats_b):
     When a set has no more examples than dimensions, ``tr sqrt(S1 S2)`` is the
     nuclear norm of the centred product ``A B^T / sqrt((n1 - 1)(n2 - 1))``: exact and faster.
     """
-    a, b = _paired(feats_a, feats_b, minimum=2)
+    a, b = _paired(feats_a, feats_b, minimum=2)  # float64, checked once
     mean_a, mean_b = a.mean(0), b.mean(0)
-    centred_a, centred_b = a - mean_a, b - mean_b
+    centred_a, centred_b = a - mean_a, b - mean_b  # (n1, d), (n2, d)
     if min(len(a), len(b)) <= a.shape[1]:
         product = centred_a @ centred_b.T / math.sqrt((len(a) - 1) * (len(b) - 1))  # (n1, n2)
         trace_root = torch.linalg.svdvals(product).sum()
         traces = centred_a.square().sum() / (len(a) - 1) + centred_b.square().sum() / (len(b) - 1)
-    else:
-        sigma_a = centred_a.T @ centred_a / (len(a) - 1)  # (d, d)
-        sigma_b = centred_b.T @ centred_b / (len(b) - 1)
-        trace_root = _root_trace(sigma_a, sigma_b)
-        traces = sigma_a.trace() + sigma_b.trace()
-    return float((mean_a - mean_b).square().sum() + traces - 2 * trace_root)
+        return float((mean_a - mean_b).square().sum() + traces - 2 * trace_root)
+    sigma_a = (centred_a.T @ centred_a).div_(len(a) - 1)  # (d, d)
+    sigma_b = (centred_b.T @ centred_b).div_(len(b) - 1)
+    return _frechet(mean_a, sigma_a, mean_b, sigma_b)
 
 
 def _kernel_mean(x, y, kernel, off_diagonal=False):
