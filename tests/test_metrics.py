@@ -1,5 +1,6 @@
 """course_lib.metrics: the measures chapter 7 defines (so far bits per dimension)."""
 import math
+import warnings
 
 import pytest
 import torch
@@ -83,6 +84,63 @@ def test_frechet_distance_of_commuting_covariances_in_closed_form(a, b):
     assert frechet_distance(np.zeros(len(a)), np.diag(a), mu2, np.diag(b)) == pytest.approx(expected, rel=1e-12)
     rotated = [rotation @ np.diag(v) @ rotation.T for v in (a, b)]
     assert frechet_distance(np.zeros(len(a)), rotated[0], mu2, rotated[1]) == pytest.approx(expected, rel=1e-10)
+
+
+def _eigh_frechet(mu1, s1, mu2, s2):
+    """Float64 reference through eigh: tr sqrt(S1 S2) from the eigenvalues of sqrt(S1) S2 sqrt(S1), those under
+    numpy's rank tolerance taken as the zeros they are (as in benchmarks/metrics_speed.py)."""
+    def nonzero(values):
+        return np.where(values > values.max() * len(values) * np.finfo(np.float64).eps, values, 0.0)
+    values, vectors = scipy.linalg.eigh(s1)
+    root1 = (vectors * np.sqrt(nonzero(values))) @ vectors.T
+    trace_root = np.sqrt(nonzero(scipy.linalg.eigvalsh(root1 @ s2 @ root1))).sum()
+    return float(((mu1 - mu2) ** 2).sum() + np.trace(s1) + np.trace(s2) - 2 * trace_root)
+
+
+def _moments(n, d, shift=0.0, seed=0):
+    """Mean and covariance (N-1) of ``_features(n, d, shift, seed)``."""
+    x = _features(n, d, shift, seed)
+    return x.mean(0), np.cov(x, rowvar=False)
+
+
+@pytest.mark.parametrize("lapack", [True, False])  # the CPU route (NumPy, LAPACK), or torch's as on a GPU
+@pytest.mark.parametrize("n1, n2", [(20, 30), (20, 200), (200, 20), (200, 300)])
+def test_frechet_distance_with_singular_covariances_matches_the_eigh_reference(monkeypatch, lapack, n1, n2):
+    # d = 40: a covariance of n <= 40 examples has rank n - 1 (the pivoted Cholesky route when it is sigma1)
+    (mu1, s1), (mu2, s2) = _moments(n1, 40, seed=36), _moments(n2, 40, shift=0.2, seed=37)
+    if not lapack:
+        monkeypatch.setattr(samples, "_LAPACK_DEVICES", ())
+    assert frechet_distance(mu1, s1, mu2, s2) == pytest.approx(_eigh_frechet(mu1, s1, mu2, s2), rel=1e-10)
+    assert abs(frechet_distance(mu1, s1, mu1, s1)) < 1e-8
+    zero = np.zeros((40, 40))  # rank 0: tr sqrt(0 S2) = 0
+    expected = float(((mu1 - mu2) ** 2).sum() + np.trace(s2))
+    assert frechet_distance(mu1, zero, mu2, s2) == pytest.approx(expected, rel=1e-12)
+
+
+def test_lapack_factors_span_the_covariance_with_its_rank_as_width():
+    # _lapack_product(s, I) = F^T F: the nonzero eigenvalues of F F^T = s, one per column of F
+    _, singular = _moments(20, 40, seed=38)
+    values = np.linalg.eigvalsh(singular)[-19:]
+    product = samples._lapack_product(singular, np.eye(40)).numpy()
+    assert product.shape == (19, 19)  # rank 19: dpstrf stopped at the round-off of zeros
+    np.testing.assert_allclose(np.linalg.eigvalsh(product), values, rtol=1e-10)
+    _, full = _moments(200, 40, seed=39)
+    _, other = _moments(300, 40, seed=40)
+    lower = np.linalg.cholesky(full)
+    np.testing.assert_allclose(samples._lapack_product(full, other).numpy(), lower.T @ other @ lower, atol=1e-12)
+
+
+def test_frechet_distance_finiteness_check_tells_overflowing_sums_from_non_finite_values():
+    upper_nan = np.eye(3)
+    upper_nan[0, 2] = np.nan  # in the triangle no factorisation reads
+    with pytest.raises(ValueError, match=r"^sigma1 must hold finite numbers, got 1 NaN or infinite values$"):
+        frechet_distance(np.zeros(3), upper_nan, np.zeros(3), np.eye(3))
+    with pytest.raises(ValueError, match=r"^sigma2 must hold finite numbers"):
+        frechet_distance(np.zeros(3), np.eye(3), np.zeros(3), np.diag([1.0, np.inf, 1.0]))
+    huge = np.full(3, 1e308)  # finite, but its sum overflows: checked one by one, accepted, and no warning
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert frechet_distance(huge, np.eye(3), huge, 4 * np.eye(3)) == pytest.approx(3.0, rel=1e-12)
 
 
 def test_kid_is_the_unbiased_polynomial_mmd_averaged_over_subsets():
@@ -188,6 +246,9 @@ def test_measures_on_the_gpu_equal_those_on_the_cpu():
         torch.testing.assert_close(torch.as_tensor(measure(*on_gpu(a, b))), torch.as_tensor(measure(a, b)),
                                    rtol=1e-9, atol=1e-12)
     assert fid(*on_gpu(few, b)) == pytest.approx(fid(few, b), rel=1e-9)
+    # mu1, sigma1 (rank 19: eigh on the GPU, the pivoted Cholesky of LAPACK on the CPU), mu2, sigma2
+    singular = (*_moments(20, 40, seed=36), *_moments(30, 40, shift=0.2, seed=37))
+    assert frechet_distance(*on_gpu(*singular)) == pytest.approx(frechet_distance(*singular), rel=1e-9)
     p = np.random.default_rng(35).dirichlet(np.ones(4), size=40)
     assert inception_score(*on_gpu(p), splits=4) == pytest.approx(inception_score(p, splits=4), rel=1e-9)
 
