@@ -39,24 +39,55 @@ def discriminator_step(model, optimizer, real, real_labels, noise, fake_labels, 
     return loss.detach(), real_logits.detach().sigmoid().mean(), fake_logits.detach().sigmoid().mean()
 
 
-def generator_step(model, optimizer, noise, fake_labels, generator_loss="non_saturating"):
-    """One update of G: descend its loss against the current D; only G's parameters change.
-
-    Returns the loss (a detached scalar).
-    """
+def _generator_loss(model, noise, fake_labels, generator_loss):
+    """G's loss against the current D, with D's weights left out of the graph (a fixed opponent)."""
     opponent = [p for p in model.discriminator.parameters() if p.requires_grad]
-    for parameter in opponent:  # D is a fixed opponent here: backward computes no gradient for its weights
+    for parameter in opponent:  # backward then computes no gradient for D's weights
         parameter.requires_grad_(False)
     try:
         fake_logits = model.discriminator(model.generator(noise, fake_labels), fake_labels)
     finally:
         for parameter in opponent:
             parameter.requires_grad_(True)
-    loss = GENERATOR_LOSSES[generator_loss](fake_logits)
+    return GENERATOR_LOSSES[generator_loss](fake_logits)
+
+
+def generator_step(model, optimizer, noise, fake_labels, generator_loss="non_saturating"):
+    """One update of G: descend its loss against the current D; only G's parameters change.
+
+    Returns the loss (a detached scalar).
+    """
+    loss = _generator_loss(model, noise, fake_labels, generator_loss)
     optimizer.zero_grad()
     loss.backward()
     optimizer.step()
     return loss.detach()
+
+
+def generator_gradient_norm(model, noise, fake_labels=None, generator_loss="non_saturating"):
+    r"""How much training signal reaches G: the L2 norm of the gradient of its loss over all of G's parameters.
+
+    Nothing is updated and no ``.grad`` is touched. For one sample with
+    discriminator logit :math:`a`, the saturating loss's gradient is the
+    non-saturating one's times :math:`D/(1 - D) = e^{a}`: against a
+    discriminator that rejects the samples (:math:`a \ll 0`) it vanishes (chapter 8).
+
+    Parameters
+    ----------
+    model : GAN
+    noise : Tensor, shape (N, noise_dim)
+    fake_labels : Tensor, shape (N,), optional
+        Classes of the samples (conditional GAN only).
+    generator_loss : {"non_saturating", "saturating"}
+    """
+    if not isinstance(model, GAN):
+        raise TypeError(f"model must be a course_lib.gan.GAN, got {type(model).__name__}")
+    check_choice("generator_loss", generator_loss, GENERATOR_LOSSES)
+    noise = model.check_noise(noise, "noise")
+    fake_labels = model.check_labels(fake_labels, len(noise), "fake_labels")
+    parameters = [p for p in model.generator.parameters() if p.requires_grad]
+    gradients = torch.autograd.grad(_generator_loss(model, noise, fake_labels, generator_loss), parameters)
+    return float(torch.sqrt(sum(g.square().sum() for g in gradients)))
 
 
 def _check_settings(model, steps, batch_size, lr_d, lr_g, betas, d_steps, generator_loss, r1_weight, log_every):
