@@ -97,7 +97,7 @@ def as_tensor(argument, value, *, dtype=None, device=None, shape=None, integer=F
     if finite != "none" and value.is_floating_point():
         # One pass and one host sync, no boolean copy: aminmax propagates NaN and an infinity is low or high,
         # so high - low is finite when all values are (unless it overflows: the exact count below decides).
-        low, high = torch.aminmax(value)
+        low, high = torch.aminmax(value.detach())
         if not math.isfinite(high - low):
             bad = torch.isinf(value) if finite == "nan_ok" else ~torch.isfinite(value)
             count = int(bad.sum())
