@@ -1,14 +1,16 @@
-"""Measures of generative models (chapter 7); this package imports no model family.
+"""Measures of generative models (chapters 7 and 8); this package imports no model family.
 
 - :mod:`.likelihood`: nats per example to bits per dimension;
 - :mod:`.samples`: measures on feature vectors of samples (FID, KID, IS,
   precision and recall, MMD);
 - :mod:`.checks`: memorisation distances, a classifier two-sample test, and a
-  bootstrap interval for any of the measures.
+  bootstrap interval for any of the measures;
+- :mod:`.latent`: active units of a latent code (posterior collapse, chapter 8).
 """
 from .checks import bootstrap_interval, classifier_two_sample_test, memorization
+from .latent import active_units
 from .likelihood import bits_per_dim
 from .samples import fid, frechet_distance, inception_score, kid, mmd, precision_recall
 
-__all__ = ["bits_per_dim", "bootstrap_interval", "classifier_two_sample_test", "fid", "frechet_distance",
-           "inception_score", "kid", "memorization", "mmd", "precision_recall"]
+__all__ = ["active_units", "bits_per_dim", "bootstrap_interval", "classifier_two_sample_test", "fid",
+           "frechet_distance", "inception_score", "kid", "memorization", "mmd", "precision_recall"]

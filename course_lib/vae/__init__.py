@@ -2,7 +2,9 @@
 
 Read from the smallest part up: the closed-form KL (eq. 4.6, in
 :mod:`course_lib._gaussian`), :mod:`.config` (sizes and recipes), :mod:`.model`
-(encoder, decoder, ELBO, importance-weighted likelihood). Save and load with
+(encoder, decoder, ELBO, importance-weighted likelihood), :mod:`.objectives`
+(the training loss, and free bits and KL annealing against posterior collapse).
+Save and load with
 :mod:`course_lib.checkpoints`.
 
 - encoder: x -> q(z|x) = N(mu(x), diag sigma^2(x)), an MLP giving mu and log sigma^2;
@@ -13,7 +15,9 @@ Read from the smallest part up: the closed-form KL (eq. 4.6, in
 from .._gaussian import kl_diagonal_gaussians
 from ..latent import INTERPOLATION_METHODS, latent_path, slerp
 from .config import DIGITS_RECIPE, LATENT_2D, VAEConfig
-from .model import VAE, negative_elbo_loss, reparameterise
+from .model import VAE, reparameterise
+from .objectives import AnnealedELBOLoss, annealed_elbo_loss, free_bits_loss, negative_elbo_loss
 
-__all__ = ["DIGITS_RECIPE", "INTERPOLATION_METHODS", "LATENT_2D", "VAE", "VAEConfig", "kl_diagonal_gaussians",
-           "latent_path", "negative_elbo_loss", "reparameterise", "slerp"]
+__all__ = ["AnnealedELBOLoss", "DIGITS_RECIPE", "INTERPOLATION_METHODS", "LATENT_2D", "VAE", "VAEConfig",
+           "annealed_elbo_loss", "free_bits_loss", "kl_diagonal_gaussians", "latent_path", "negative_elbo_loss",
+           "reparameterise", "slerp"]

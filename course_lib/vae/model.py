@@ -28,9 +28,9 @@ class VAE(ConfiguredModule):
 
     ``encode``, ``decode``, ``elbo`` and ``elbo_terms`` follow the module's mode
     (dropout on while training); ``log_prob``, ``sample``, ``encode_mean``,
-    ``decode_mean``, ``reconstruct`` and ``interpolate`` always run in eval mode
-    without gradients and leave the mode as they found it. Inputs on another
-    device or in another float dtype are moved to the model's.
+    ``decode_mean``, ``kl_per_dimension``, ``reconstruct`` and ``interpolate``
+    always run in eval mode without gradients and leave the mode as they found
+    it. Inputs on another device or in another float dtype are moved to the model's.
 
     ``model(x)`` is ``model.elbo(x)``. Save and load with :mod:`course_lib.checkpoints`.
 
@@ -157,13 +157,36 @@ class VAE(ConfiguredModule):
         -------
         reconstruction, kl : torch.Tensor, shape (N,) each, nats
         """
+        reconstruction, kl = self._terms(x, generator, validate)
+        return reconstruction, kl.sum(-1)
+
+    def _terms(self, x, generator, validate):
+        """:meth:`elbo_terms` with the KL kept per latent dimension: (N,) and (N, latent_dim), nats."""
         x = self.check_x(x, validate=validate)  # once per batch; the internals below do not check again
         _tensors.check_generator(generator)
         mu, logvar = self._encode_params(x)
         eps = _tensors.normal(mu.shape, generator, mu.device, mu.dtype)
         z = reparameterise(mu, (0.5 * logvar).exp(), eps)  # (N, latent_dim)
         reconstruction = self._decode(z).log_prob(x.long())
-        return reconstruction, kl_diagonal_gaussians(mu, logvar)
+        return reconstruction, kl_diagonal_gaussians(mu[..., None], logvar[..., None])  # one-wide last dim: per u
+
+    @inference
+    def kl_per_dimension(self, x):
+        r"""Mean over the examples of :math:`\mathrm{KL}(q(z_u|x) \| N(0, 1))` for each latent dimension u, eval mode.
+
+        A dimension whose KL is near 0 carries no information about x: the
+        posterior collapsed there. The values sum to the mean KL of :meth:`elbo_terms`.
+
+        Parameters
+        ----------
+        x : tensor or array, shape (N, data_dim)
+
+        Returns
+        -------
+        torch.Tensor, shape (latent_dim,), nats
+        """
+        mu, logvar = self._encode_params(self.check_x(x))
+        return kl_diagonal_gaussians(mu[..., None], logvar[..., None]).mean(0)  # (N, latent_dim) -> (latent_dim,)
 
     def elbo(self, x, beta=1.0, generator=None, validate=True):
         r"""Evidence lower bound per example, :math:`E_q[\log p(x|z)] - \beta\,\mathrm{KL}(q\|p)`, nats.
@@ -295,11 +318,3 @@ class VAE(ConfiguredModule):
             raise ValueError(f"x_a and x_b must be single digits, got {len(ends[0])} and {len(ends[1])} rows")
         z = self._encode_params(torch.cat(ends))[0]  # (2, latent_dim)
         return self._decode_mean(latent_path(z[0], z[1], t, method))  # (len(t), data_dim)
-
-
-def negative_elbo_loss(model, batch):
-    """``loss_fn`` for :func:`course_lib.train.fit`: mean of -ELBO with the config's beta.
-
-    The batch is not checked again (``fit`` checked the data once), so training never waits on a host sync.
-    """
-    return -model.elbo(batch, beta=model.config.beta, validate=False).mean()
