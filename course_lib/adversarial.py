@@ -86,7 +86,12 @@ def generator_gradient_norm(model, noise, fake_labels=None, generator_loss="non_
     noise = model.check_noise(noise, "noise")
     fake_labels = model.check_labels(fake_labels, len(noise), "fake_labels")
     parameters = [p for p in model.generator.parameters() if p.requires_grad]
-    gradients = torch.autograd.grad(_generator_loss(model, noise, fake_labels, generator_loss), parameters)
+    was_training = model.training
+    model.eval()  # a measurement: spectral normalisation's power iteration must not advance
+    try:
+        gradients = torch.autograd.grad(_generator_loss(model, noise, fake_labels, generator_loss), parameters)
+    finally:
+        model.train(was_training)
     return float(torch.sqrt(sum(g.square().sum() for g in gradients)))
 
 

@@ -10,15 +10,12 @@ import torch
 from torch.nn import functional as F
 
 from ._checks import check_number
-from ._tensors import as_tensor, check_generator, check_within, normal
-from .data import NUM_LEVELS
-
-SIDE = 8  # the digits are 8x8
+from ._tensors import check_generator, normal
+from .data import DIGITS_SHAPE, NUM_LEVELS, as_digit_images
 
 
 def _images(images):
-    images = as_tensor("images", images, shape=(None, SIDE * SIDE))
-    check_within("images", images, NUM_LEVELS - 1)
+    images = as_digit_images("images", images)
     return images if images.is_floating_point() else images.float()
 
 
@@ -32,7 +29,8 @@ def add_noise(images, sigma, generator=None):
 
 
 def gaussian_kernel(sigma):
-    """The normalised 1-D Gaussian of ``sigma`` pixels, cut at 3 sigma as ``scipy.ndimage.gaussian_filter`` cuts it."""
+    """The normalised 1-D Gaussian of ``sigma`` pixels, cut at 3 sigma as ``scipy.ndimage.gaussian_filter`` cuts
+    it (but with at least one tap on each side)."""
     check_number("sigma", sigma, strict=True)
     radius = max(1, int(3 * sigma + 0.5))
     offsets = torch.arange(-radius, radius + 1, dtype=torch.float64)
@@ -52,7 +50,7 @@ def blur(images, sigma):
         return images.clone()
     kernel = gaussian_kernel(sigma).to(images)
     radius = len(kernel) // 2
-    x = images.reshape(-1, 1, SIDE, SIDE)
+    x = images.reshape(-1, 1, *DIGITS_SHAPE)
     x = F.conv2d(F.pad(x, (radius, radius, 0, 0)), kernel.view(1, 1, 1, -1))  # along each row
     x = F.conv2d(F.pad(x, (0, 0, radius, radius)), kernel.view(1, 1, -1, 1))  # along each column
     return x.reshape(images.shape)

@@ -21,6 +21,7 @@ from .mnist import IDX_DTYPES, load_mnist, read_idx  # noqa: F401  (data.load_mn
 
 NUM_LEVELS = 17  # digits pixels are integers 0..16
 DIGITS_SHAPE = (8, 8)
+NUM_PIXELS = DIGITS_SHAPE[0] * DIGITS_SHAPE[1]
 DIGIT_SPLITS = {
     "train": slice(0, 1000),
     "val": slice(1000, 1350),
@@ -32,6 +33,18 @@ TOY2D_NOISE = {"ring": 0.05, "grid": 0.05, "moons": 0.1, "spirals": 0.2}  # defa
 NAME_KINDS = ("first", "last", "all")
 NAME_SPLITS = ("train", "val", "test", "all")
 NAME_SPLIT_FRACTIONS = (0.8, 0.1, 0.1)  # train / val / test after a fixed shuffle
+
+
+def as_digit_images(argument, images, dtype=None, device=None, hint=""):
+    """``images`` as a tensor (N, 64) of grey levels in [0, 16], integers or not (generated images), checked.
+
+    Values outside the range are refused, not clipped; ``hint`` is added to that message.
+    """
+    from ._tensors import as_tensor, check_within
+
+    images = as_tensor(argument, images, dtype=dtype, device=device, shape=(None, NUM_PIXELS))
+    check_within(argument, images, NUM_LEVELS - 1, hint)
+    return images
 
 
 def load_digits(split="train", shuffle_seed=None):

@@ -208,18 +208,3 @@ def test_bad_warmup_steps_name_themselves(warmup_steps, error, match):
 
 
 # --- a short real run --------------------------------------------------------------
-
-def test_a_large_beta_collapses_the_code_and_free_bits_keep_it_active():
-    # 300 digits, 60 epochs (300 steps, about 1 s a model). Measured for seeds 0..4: active units on the
-    # validation digits 6-8 at beta 1, 0 at beta 4 (KL < 0.02 nats), 8 at beta 4 with 0.5 free bits.
-    train, val = load_digits("train")[0][:300], load_digits("val")[0]
-    results = {}
-    for name, beta, loss_fn in [("beta 1", 1.0, V.negative_elbo_loss), ("beta 4", 4.0, V.negative_elbo_loss),
-                                ("beta 4, free bits", 4.0, V.free_bits_loss(0.5))]:
-        torch.manual_seed(0)
-        model = V.VAE(V.VAEConfig(hidden_dim=64, dropout=0.0, beta=beta))
-        fit(model, loss_fn, train, epochs=60, lr=3e-3, progress=False)
-        results[name] = active_units(model.encode_mean(val))[0], float(model.kl_per_dimension(val).sum())
-    assert results["beta 4"][0] == 0 and results["beta 4"][1] < 0.1, results
-    assert results["beta 1"][0] >= 4 and results["beta 1"][1] > 0.5, results
-    assert results["beta 4, free bits"][0] >= 6 and results["beta 4, free bits"][1] > 1.5, results

@@ -13,8 +13,8 @@ import torch
 
 from .. import pretrained
 from .._checks import check_int
-from .._tensors import as_tensor, check_within, evaluating
-from ..data import NUM_LEVELS
+from .._tensors import evaluating
+from ..data import as_digit_images
 from .network import FEATURE_RECIPE, MAX_SHIFT, DigitsFeatureNet, FeatureConfig, classifier_loss, random_shift
 
 NAME = "digits-features"
@@ -30,18 +30,20 @@ def _network_on(device):
 
 
 def network(device="cpu"):
-    """The shipped :class:`DigitsFeatureNet` on ``device``, in eval mode (one copy per device, loaded once)."""
-    return _network_on(torch.device(device))
+    """The shipped :class:`DigitsFeatureNet` on ``device``, in eval mode, loaded once per device.
 
-
-def _images(x):
-    x = as_tensor("x", x, shape=(None, 64))
-    check_within("x", x, NUM_LEVELS - 1, hint=" (clip generated images first)")
-    return x
+    The copy is shared by every later :func:`embed` and :func:`predict_proba`
+    on that device: do not train or change it (load your own with
+    ``pretrained.load("digits-features")``).
+    """
+    device = torch.device(device)
+    if device.type == "cuda" and device.index is None:  # "cuda" and "cuda:0" are one device, one copy
+        device = torch.device("cuda", torch.cuda.current_device())
+    return _network_on(device)
 
 
 def _apply(method, x, batch_size):
-    x = _images(x)
+    x = as_digit_images("x", x, hint=" (clip generated images first)")
     check_int("batch_size", batch_size, 1)
     model = network(x.device)
     with evaluating(model):

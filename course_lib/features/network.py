@@ -15,9 +15,7 @@ from torch.nn import functional as F
 
 from .._checks import check_dropout, check_int
 from .._module import ConfiguredModule
-from ..data import NUM_LEVELS
-
-SIDE = 8  # the digits are 8x8
+from ..data import DIGITS_SHAPE, NUM_LEVELS
 MAX_SHIFT = 1  # training images are shifted by up to this many pixels, a fresh shift each time
 
 
@@ -50,14 +48,14 @@ class DigitsFeatureNet(ConfiguredModule):
         c = self.config.channels
         self.convolutions = nn.Sequential(
             nn.Conv2d(1, c, 3, padding=1), nn.ReLU(), nn.Conv2d(c, 2 * c, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2))
-        self.penultimate = nn.Sequential(nn.Flatten(), nn.Linear(2 * c * (SIDE // 2) ** 2, self.config.feature_dim),
+        self.penultimate = nn.Sequential(nn.Flatten(), nn.Linear(2 * c * (DIGITS_SHAPE[0] // 2) * (DIGITS_SHAPE[1] // 2), self.config.feature_dim),
                                          nn.ReLU())
         self.head = nn.Sequential(nn.Dropout(self.config.dropout), nn.Linear(self.config.feature_dim,
                                                                              self.config.num_classes))
 
     def features(self, x):
         """Penultimate-layer features (N, feature_dim) of images (N, 64) with grey levels in [0, 16]."""
-        scaled = x.to(self.dtype).reshape(-1, 1, SIDE, SIDE) / (NUM_LEVELS - 1)
+        scaled = x.to(self.dtype).reshape(-1, 1, *DIGITS_SHAPE) / (NUM_LEVELS - 1)
         return self.penultimate(self.convolutions(scaled))
 
     def forward(self, x):
@@ -67,10 +65,10 @@ class DigitsFeatureNet(ConfiguredModule):
 
 def random_shift(x, max_shift=MAX_SHIFT):
     """Each image (N, 64) moved by its own random whole-pixel offset in [-max_shift, max_shift]^2, zeros shifted in."""
-    images = F.pad(x.reshape(-1, SIDE, SIDE), (max_shift,) * 4)
+    images = F.pad(x.reshape(-1, *DIGITS_SHAPE), (max_shift,) * 4)
     offsets = torch.randint(0, 2 * max_shift + 1, (len(x), 2), device=x.device)
-    rows = offsets[:, :1, None] + torch.arange(SIDE, device=x.device)[None, :, None]  # (N, 8, 1)
-    cols = offsets[:, 1:, None] + torch.arange(SIDE, device=x.device)[None, None, :]  # (N, 1, 8)
+    rows = offsets[:, :1, None] + torch.arange(DIGITS_SHAPE[0], device=x.device)[None, :, None]  # (N, 8, 1)
+    cols = offsets[:, 1:, None] + torch.arange(DIGITS_SHAPE[1], device=x.device)[None, None, :]  # (N, 1, 8)
     return images[torch.arange(len(x), device=x.device)[:, None, None], rows, cols].reshape(len(x), -1)
 
 

@@ -86,7 +86,7 @@ class CategoricalMixture:
         ValueError
             If ``X`` is not an (N, D) array of the integer levels 0..num_levels-1.
         """
-        for name in ("probs_", "weights_"):
+        for name in ("probs_", "weights_", "lower_bound_", "n_iter_", "converged_"):
             if hasattr(self, name):
                 delattr(self, name)
         X = self._levels(X)
@@ -94,9 +94,8 @@ class CategoricalMixture:
         generator.manual_seed(self.random_state if self.random_state is not None else
                               int(torch.randint(2**62, (), dtype=torch.int64)))
         one_hot = torch.nn.functional.one_hot(X, self.num_levels).flatten(1).to(self.dtype)  # (N, D * V)
-        resp = torch.rand(len(X), self.n_components, generator=generator, dtype=self.dtype).to(X.device)
-        resp = -resp.log()  # Exp(1) draws, normalised: responsibilities from a flat Dirichlet
-        resp = resp / resp.sum(1, keepdim=True)
+        resp = torch.empty(len(X), self.n_components, dtype=self.dtype).exponential_(generator=generator)
+        resp = (resp / resp.sum(1, keepdim=True)).to(X.device)  # Exp(1) draws, normalised: a flat Dirichlet
         previous, self.converged_ = -math.inf, False
         for self.n_iter_ in range(1, self.max_iter + 1):
             log_weights, log_probs = self._m_step(one_hot, resp, X.shape[1])
@@ -126,7 +125,7 @@ class CategoricalMixture:
     def sample(self, n, generator=None):
         """``n`` images (n, D) of levels, float64 on the fitted device: a component, then every pixel from it."""
         self._check_fitted()
-        n = check_count("n", n, bytes_each=8 * (1 + 2 * self.probs_.shape[1]))
+        n = check_count("n", n, bytes_each=8 * self.probs_.shape[1] * (self.num_levels + 2))  # (n, D, V) gathered
         _tensors.check_generator(generator)
         components = _tensors.categorical(self.weights_, n, generator)  # (n,)
         num_pixels = self.probs_.shape[1]

@@ -8,14 +8,14 @@ weights (and so the digest) while the quality stays the same, which
 ``benchmarks/autoregressive_quality.py`` and ``tests/test_pretrained.py`` measure.
 """
 from .. import setup, train
+from .._checks import check_choice
 from ..adversarial import fit_gan
 from ..autoregressive import (MLP_RECIPE, PIXEL_RECIPE, TRANSFORMER_RECIPE, MLPCharLM, PixelTransformer,
                               TransformerCharLM, next_token_loss, pixel_loss)
 from ..data import load_digits, load_names
 from ..features import FEATURE_RECIPE, DigitsFeatureNet, classifier_loss
 from ..gan import DIGITS, DIGITS_RECIPE, GAN
-
-GAN_SEEDS = (0, 1, 2)  # chapter 7 compares the GAN with the VAE over these training seeds
+from . import GAN_SEEDS
 
 
 def _last_names(model):
@@ -58,6 +58,7 @@ RECIPES = {"names-mlp": (names_mlp, 0), "names-transformer": (names_transformer,
 
 def build(name):
     """Train the shipped model ``name`` from scratch with its recipe and seed; return it and its ``History``."""
+    check_choice("name", name, list(RECIPES))
     recipe, seed = RECIPES[name]
     setup(seed, quiet=True)
     model, history = recipe(seed)

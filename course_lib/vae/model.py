@@ -23,6 +23,11 @@ def reparameterise(mu, std, eps):
     return mu + std * eps
 
 
+def _kl_per_dimension(mu, logvar):
+    """KL(q(z_u|x) || N(0, 1)) of each example and latent dimension, (N, latent_dim): eq. 4.6 term by term."""
+    return kl_diagonal_gaussians(mu[..., None], logvar[..., None])  # a one-wide last dimension: one term per u
+
+
 class VAE(ConfiguredModule):
     """Variational autoencoder with a Gaussian encoder and a categorical pixel decoder.
 
@@ -167,15 +172,14 @@ class VAE(ConfiguredModule):
         mu, logvar = self._encode_params(x)
         eps = _tensors.normal(mu.shape, generator, mu.device, mu.dtype)
         z = reparameterise(mu, (0.5 * logvar).exp(), eps)  # (N, latent_dim)
-        reconstruction = self._decode(z).log_prob(x.long())
-        return reconstruction, kl_diagonal_gaussians(mu[..., None], logvar[..., None])  # one-wide last dim: per u
+        return self._decode(z).log_prob(x.long()), _kl_per_dimension(mu, logvar)
 
     @inference
     def kl_per_dimension(self, x):
         r"""Mean over the examples of :math:`\mathrm{KL}(q(z_u|x) \| N(0, 1))` for each latent dimension u, eval mode.
 
         A dimension whose KL is near 0 carries no information about x: the
-        posterior collapsed there. The values sum to the mean KL of :meth:`elbo_terms`.
+        posterior collapsed there. The values sum to the mean KL of :meth:`elbo_terms` in eval mode.
 
         Parameters
         ----------
@@ -185,8 +189,7 @@ class VAE(ConfiguredModule):
         -------
         torch.Tensor, shape (latent_dim,), nats
         """
-        mu, logvar = self._encode_params(self.check_x(x))
-        return kl_diagonal_gaussians(mu[..., None], logvar[..., None]).mean(0)  # (N, latent_dim) -> (latent_dim,)
+        return _kl_per_dimension(*self._encode_params(self.check_x(x))).mean(0)  # (latent_dim,)
 
     def elbo(self, x, beta=1.0, generator=None, validate=True):
         r"""Evidence lower bound per example, :math:`E_q[\log p(x|z)] - \beta\,\mathrm{KL}(q\|p)`, nats.

@@ -13,8 +13,7 @@ import numpy as np
 import torch
 
 from .._checks import check_choice, check_int, check_seed
-from .._tensors import as_tensor, check_within
-from ..data import NUM_LEVELS
+from ..data import as_digit_images
 from ..plotting import digit_tiles, tile
 from .core import array_png, image_animation
 
@@ -41,8 +40,7 @@ class Quiz:
 
 def _check_digits(argument, images, rounds):
     """``images`` as a float32 CPU tensor (N, 64) of grey levels in [0, 16], with N >= ``rounds``."""
-    images = as_tensor(argument, images, dtype=torch.float32, device="cpu", shape=(None, 64)).detach()
-    check_within(argument, images, NUM_LEVELS - 1)
+    images = as_digit_images(argument, images, dtype=torch.float32, device="cpu").detach()
     if len(images) < rounds:
         raise ValueError(f"{argument} must hold at least rounds={rounds} images, got {len(images)}")
     return images
@@ -92,8 +90,9 @@ def _check_quiz(quiz):
 
 def _framed(image, colour):
     """One digit (64,) drawn as a (72, 72, 3) uint8 picture inside a frame of ``colour``."""
-    picture = np.full((8 * 8 + 2 * FRAME, 8 * 8 + 2 * FRAME, 3), colour, dtype=np.uint8)
-    picture[FRAME:-FRAME, FRAME:-FRAME] = digit_tiles(image[None], pad=0)[..., None]
+    digit = digit_tiles(image[None], pad=0)  # (64, 64): 8 screen pixels per image pixel
+    picture = np.full((digit.shape[0] + 2 * FRAME, digit.shape[1] + 2 * FRAME, 3), colour, dtype=np.uint8)
+    picture[FRAME:-FRAME, FRAME:-FRAME] = digit[..., None]
     return picture
 
 
@@ -139,7 +138,8 @@ def render_quiz_summary(quiz, answers, ncols=4):
     numpy.ndarray, uint8, shape (rows * (72 + 16) + 16, cols * (152 + 16) + 16, 3)
     """
     _check_quiz(quiz)
-    if len(answers) != len(quiz):
+    check_int("ncols", ncols, 1)
+    if not isinstance(answers, (list, tuple)) or len(answers) != len(quiz):
         raise ValueError(f"answers must hold one side per round ({len(quiz)}), got {len(answers)}")
     rounds = np.stack([render_quiz_round(quiz, k, True, answer) for k, answer in enumerate(answers)])
     channels = [tile(rounds[..., c], ncols=min(ncols, len(quiz)), pad=4 * FRAME, fill=255) for c in range(3)]
