@@ -94,8 +94,9 @@ class CategoricalMixture:
         generator.manual_seed(self.random_state if self.random_state is not None else
                               int(torch.randint(2**62, (), dtype=torch.int64)))
         one_hot = torch.nn.functional.one_hot(X, self.num_levels).flatten(1).to(self.dtype)  # (N, D * V)
-        resp = torch.empty(len(X), self.n_components, dtype=self.dtype).exponential_(generator=generator)
-        resp = (resp / resp.sum(1, keepdim=True)).to(X.device)  # Exp(1) draws, normalised: a flat Dirichlet
+        resp = torch.rand(len(X), self.n_components, generator=generator, dtype=self.dtype).to(X.device)
+        resp = -resp.log()  # Exp(1) draws, normalised: responsibilities from a flat Dirichlet
+        resp = resp / resp.sum(1, keepdim=True)
         previous, self.converged_ = -math.inf, False
         for self.n_iter_ in range(1, self.max_iter + 1):
             log_weights, log_probs = self._m_step(one_hot, resp, X.shape[1])
