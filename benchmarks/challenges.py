@@ -15,6 +15,10 @@ Usage: ``python benchmarks/challenges.py [--seeds 10] [--steps 5000] [--only mod
 - **Posterior collapse**: a small VAE on the digits with KL weight beta 1 and
   4, and beta 4 with free bits or KL annealing: active units
   (``metrics.active_units``, Burda et al. 2016), total KL and the test ELBO.
+- **Scaling**: the digits upsampled to 16x16 and 32x32 (cost, not quality):
+  seconds per pass over 1,000 training images, seconds to sample 100 images
+  (2 for the pixel model, whose sampling takes one pass per pixel) and
+  parameters, for each family of the course.
 - **Vanishing gradients**: the gradient norm reaching the generator
   (``adversarial.generator_gradient_norm``) under the saturating and the
   non-saturating loss, as the discriminator is trained alone against a fixed,
@@ -28,11 +32,14 @@ import argparse
 import dataclasses
 import statistics
 import time
+import warnings
 
 import torch
+from torch.nn import functional as F
 
 import course_lib
-from course_lib import data, gan, metrics, vae
+from course_lib import autoregressive, data, gan, metrics, vae
+from course_lib.mixture import ConvergenceWarning, GaussianMixture
 from course_lib.adversarial import discriminator_step, fit_gan, generator_gradient_norm
 from course_lib.train import fit
 
@@ -128,6 +135,67 @@ def posterior_collapse(seeds):
     print()
 
 
+SCALING_SIDES = (8, 16, 32)
+
+
+def upsampled_digits(side):
+    """The 1,000 training digits resized to side x side (bilinear), rounded back to the levels 0..16."""
+    x, _ = data.load_digits("train")
+    images = F.interpolate(x.reshape(-1, 1, *data.DIGITS_SHAPE), size=(side, side), mode="bilinear")
+    return images.reshape(len(x), side * side).round().clamp(0, data.NUM_LEVELS - 1)
+
+
+def seconds(work):
+    """Wall time of ``work()``, measured on its second call (the first pays for one-off set-up)."""
+    work()
+    start = time.perf_counter()
+    work()
+    return time.perf_counter() - start
+
+
+def scaling_rows(side):
+    """(family, parameters, seconds per pass over the 1,000 images, seconds to sample, images sampled) at one size.
+
+    The pixel transformer trains on 64 of the images, timed and scaled to 1,000: its attention grows with
+    the square of the number of pixels, and a whole pass at 32x32 takes minutes.
+    """
+    x = upsampled_digits(side)
+    num_pixels = side * side
+    course_lib.setup(seed=0, quiet=True)
+    mixture = GaussianMixture(10, covariance_type="diag", max_iter=10, tol=0, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)  # tol=0: exactly 10 iterations, on purpose
+        fit_mixture = seconds(lambda: mixture.fit(x.double())) / 10  # one EM iteration is one pass
+    yield "Gaussian mixture (10, diagonal)", 10 * (2 * num_pixels + 1), fit_mixture, \
+        seconds(lambda: mixture.sample(100)), 100
+    model = vae.VAE(vae.VAEConfig(data_dim=num_pixels, hidden_dim=128, dropout=0.0))
+    yield "VAE", sum(p.numel() for p in model.parameters()), \
+        seconds(lambda: fit(model, vae.negative_elbo_loss, x, epochs=1, batch_size=100, progress=False)), \
+        seconds(lambda: model.sample(100)), 100
+    model = gan.GAN(dataclasses.replace(gan.DIGITS, data_dim=num_pixels))
+    yield "GAN", sum(p.numel() for p in model.parameters()), \
+        seconds(lambda: fit_gan(model, x, steps=10, batch_size=100, progress=False)), \
+        seconds(lambda: model.sample(100)), 100
+    model = autoregressive.PixelTransformer(autoregressive.PixelConfig(num_pixels=num_pixels, image_width=side,
+                                                                       embed_dim=64, num_layers=2))
+    part = x[:64]
+    train_seconds = seconds(lambda: fit(model, autoregressive.pixel_loss, part, epochs=1, batch_size=32,
+                                        progress=False)) * len(x) / len(part)
+    yield "pixel transformer (2 layers)", sum(p.numel() for p in model.parameters()), train_seconds, \
+        seconds(lambda: model.sample(2)), 2
+
+
+def scaling():
+    print("## Cost against image size: the digits upsampled (1 CPU thread)\n")
+    print("| family | image | parameters | s per pass over 1,000 images | s to sample | images sampled |")
+    print("|---|---|---|---|---|---|")
+    for side in SCALING_SIDES:
+        for family, parameters, train_seconds, sample_seconds, sampled in scaling_rows(side):
+            print(f"| {family} | {side}x{side} | {parameters:,} | {train_seconds:.3g} | {sample_seconds:.3g} | "
+                  f"{sampled} |", flush=True)
+    print()
+
+
 def vanishing_gradients(seeds, d_rounds=(0, 10, 50, 200, 1000)):
     print("## Gradient reaching the generator while D trains alone against a fixed generator (ring)\n")
     print("| D updates | D(G(z)) | non-saturating norm | saturating norm | ratio |")
@@ -161,6 +229,7 @@ def vanishing_gradients(seeds, d_rounds=(0, 10, 50, 200, 1000)):
 SECTIONS = {"mode-collapse": lambda args: mode_collapse(range(args.seeds), args.steps),
             "learning-rates": lambda args: learning_rates(range(min(args.seeds, 5)), min(args.steps, 3000)),
             "posterior-collapse": lambda args: posterior_collapse(range(min(args.seeds, 5))),
+            "scaling": lambda args: scaling(),
             "vanishing-gradients": lambda args: vanishing_gradients(range(args.seeds))}
 
 

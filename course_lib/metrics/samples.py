@@ -5,7 +5,8 @@ float64 on the first set's device and returns Python floats. Definitions follow
 the reference implementations users know: pytorch-fid / torchmetrics (FID, KID,
 IS) and Kynkaanniemi et al. (2019) for precision and recall. Pairwise distances
 and kernels are computed in blocks of rows, so two sets of 50,000 examples
-need one block of about 16 million float64 numbers (128 MiB) at a time, not 50,000^2.
+need one block of about 16 million float64 numbers (128 MiB) at a time, not 50,000^2
+(except :func:`mmd`'s default bandwidth, a median over all pairs: pass ``bandwidth`` for large sets).
 """
 import math
 
