@@ -161,6 +161,8 @@ def real_or_fake_quiz(real_images, fake_images, rounds=8, seed=0):
     import ipywidgets
 
     quiz = quiz_rounds(real_images, fake_images, rounds, seed)  # checks the arguments before any widget exists
+    real_images = _check_digits("real_images", real_images, rounds)  # once: each new quiz reuses the CPU copies
+    fake_images = _check_digits("fake_images", fake_images, rounds)
     status, image = ipywidgets.HTML(), ipywidgets.Image(format="png")
     left, right = ipywidgets.Button(description="left is real"), ipywidgets.Button(description="right is real")
     new_quiz = ipywidgets.Button(description="new quiz")
