@@ -17,9 +17,11 @@ The package is split by concern: :mod:`.core` holds the generic mechanism
 (including the Matplotlib-free fast path for pixel arrays), :mod:`.vae` the
 chapter 4 VAE widgets, :mod:`.mixture` the chapter 3 EM stepper, :mod:`.gan`
 the chapter 5 GAN sampler and latent walk, :mod:`.autoregressive` the
-chapter 6 names sampler and pixel-by-pixel digit completion and
-:mod:`.evaluation` the chapter 7 "which one is real?" quiz. Every
-public name is re-exported here, so ``widgets.X`` works for all of them.
+chapter 6 names sampler and pixel-by-pixel digit completion,
+:mod:`.evaluation` the chapter 7 "which one is real?" quiz and
+:mod:`.challenges` the chapter 8 GAN training replay and posterior-collapse
+explorer. Every public name is re-exported here, so ``widgets.X`` works for
+all of them.
 """
 from .autoregressive import (
     COMPLETION_REGIONS,
@@ -33,6 +35,18 @@ from .autoregressive import (
     observed_mask,
     render_completion,
     render_names,
+)
+from .challenges import (
+    COLLAPSE_FIGSIZE,
+    REPLAY_FIGSIZE,
+    draw_posterior_collapse,
+    draw_ring_replay,
+    posterior_collapse_animation,
+    posterior_collapse_explorer,
+    replay_frames,
+    ring_replay,
+    ring_replay_animation,
+    sorted_kl,
 )
 from .core import (
     STATIC_ENV_VAR,
@@ -97,4 +111,8 @@ __all__ = [
     # evaluation: chapter 7
     "Quiz", "quiz_rounds", "render_quiz_round", "render_quiz_summary", "real_or_fake_quiz",
     "real_or_fake_quiz_animation",
+    # challenges: chapter 8
+    "REPLAY_FIGSIZE", "draw_ring_replay", "ring_replay", "ring_replay_animation", "replay_frames",
+    "COLLAPSE_FIGSIZE", "sorted_kl", "draw_posterior_collapse", "posterior_collapse_explorer",
+    "posterior_collapse_animation",
 ]

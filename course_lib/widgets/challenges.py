@@ -1,0 +1,252 @@
+"""Chapter 8: a GAN training replay on the ring and a posterior-collapse explorer, live and as animations.
+
+Both read the precomputed results of :mod:`course_lib.challenges` (nothing
+trains here): ``results["replay"]`` for the replay and
+``results["posterior_collapse"]`` for the explorer.
+"""
+import functools
+
+from .._checks import check_choice, check_int
+from .core import animation, live
+
+REPLAY_FIGSIZE = (8, 3.5)
+COLLAPSE_FIGSIZE = (7, 3.5)
+RING_LIMIT = 3.0  # the ring's modes sit at radius 2: +-3 shows them and nearby strays, with fixed axes
+
+
+def _replay_run(replay, choice):
+    """The run of ``choice``, checked to hold snapshots (a diverged run holds none)."""
+    check_choice("choice", choice, list(replay))
+    run = replay[choice]
+    if "snapshots" not in run:
+        raise ValueError(f"choice {choice!r} has no snapshots to replay (diverged: {run.get('diverged')})")
+    return run
+
+
+def draw_ring_replay(fig, replay, choice, frame):
+    """Draw one snapshot of a GAN's training on the ring: its samples, and the losses and D's outputs so far.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+    replay : dict of str to dict
+        ``results["replay"]`` from :func:`course_lib.challenges.load`: learning-rate choice -> run.
+    choice : str
+        A key of ``replay``.
+    frame : int
+        Index into the run's ``snapshot_steps``.
+
+    Raises
+    ------
+    ValueError
+        If ``choice`` is not a key of ``replay`` or ``frame`` is out of range.
+    """
+    import numpy as np
+
+    from ..data import mode_centres
+
+    run = _replay_run(replay, choice)
+    check_int("frame", frame, 0)
+    if frame >= len(run["snapshot_steps"]):
+        raise ValueError(f"frame must be an int in [0, {len(run['snapshot_steps']) - 1}], got {frame}")
+    step, points = run["snapshot_steps"][frame], np.asarray(run["snapshots"][frame])  # points: (N, 2)
+    grid = fig.add_gridspec(2, 2, width_ratios=[1, 1.6], hspace=0.12)
+    ax = fig.add_subplot(grid[:, 0])
+    losses = fig.add_subplot(grid[0, 1])
+    outputs = fig.add_subplot(grid[1, 1], sharex=losses)
+    ax.scatter(points[:, 0], points[:, 1], s=5, alpha=0.6, linewidths=0, color="C0")
+    centres = mode_centres("ring").numpy()
+    ax.plot(centres[:, 0], centres[:, 1], "x", color="C3", markersize=6, label="mode centres")
+    ax.set_xlim(-RING_LIMIT, RING_LIMIT)  # fixed limits: frames do not jump
+    ax.set_ylim(-RING_LIMIT, RING_LIMIT)
+    ax.set_aspect("equal")
+    ax.set_title(f"round {step}: {run['snapshot_modes'][frame]} of {len(centres)} modes covered", fontsize=9)
+    ax.tick_params(labelsize=7)
+    history = run["history"]
+    rounds = np.asarray(history["step"])
+    shown = rounds <= step
+    for panel, names in ((losses, ("d_loss", "g_loss")), (outputs, ("d_real", "d_fake"))):
+        for colour, name in zip(("C0", "C1"), names):
+            values = np.asarray(history[name])
+            panel.plot(rounds, values, color="0.85", linewidth=1)  # the whole run, greyed: fixed y-limits
+            panel.plot(rounds[shown], values[shown], color=colour, linewidth=1.2, label=name.replace("_", " "))
+        panel.axvline(step, color="0.3", linestyle=":", linewidth=1)
+        panel.legend(fontsize=7, loc="upper right")
+        panel.tick_params(labelsize=7)
+    outputs.axhline(0.5, color="0.6", linestyle="--", linewidth=0.8)  # D cannot tell real from fake
+    outputs.set_ylim(0, 1)
+    losses.set_ylabel("loss", fontsize=8)
+    outputs.set_ylabel("D's mean output", fontsize=8)
+    outputs.set_xlabel("training round", fontsize=8)
+    losses.tick_params(labelbottom=False)
+    fig.suptitle(f"learning rates: {choice}", fontsize=10)
+    fig.subplots_adjust(left=0.06, right=0.98, bottom=0.13, top=0.86, wspace=0.25)  # fixed: frames align
+
+
+def ring_replay(replay, figsize=REPLAY_FIGSIZE, dpi=80):
+    """Live replay: a dropdown for the learning-rate choice and a slider over the snapshot rounds.
+
+    The slider shows the round and holds the frame index (``box.controls["frame"].value``).
+    Every choice must share the same snapshot rounds (the runs of one results file do).
+
+    Returns
+    -------
+    ipywidgets.VBox
+        From :func:`~course_lib.widgets.core.live`.
+    """
+    import ipywidgets
+
+    choices = [name for name, run in replay.items() if "snapshots" in run]
+    if not choices:
+        raise ValueError(f"replay must hold at least one run with snapshots, got choices {list(replay)}")
+    steps = replay[choices[0]]["snapshot_steps"]
+    if any(replay[name]["snapshot_steps"] != steps for name in choices):
+        counts = {name: len(replay[name]["snapshot_steps"]) for name in choices}
+        raise ValueError(f"replay's runs must share their snapshot_steps; snapshots per choice: {counts}")
+    controls = {
+        "choice": ipywidgets.Dropdown(options=choices, value=choices[0], description="learning rates"),
+        "frame": ipywidgets.SelectionSlider(options=[(str(s), i) for i, s in enumerate(steps)], value=0,
+                                            description="round", continuous_update=True),
+    }
+    return live(functools.partial(draw_ring_replay, replay=replay), controls, figsize, dpi)
+
+
+def replay_frames(num_snapshots, frames_per_choice):
+    """``frames_per_choice`` evenly spaced frame indices in ``range(num_snapshots)``, always holding the last."""
+    import numpy as np
+
+    check_int("frames_per_choice", frames_per_choice, 1)
+    return np.unique(np.round(np.linspace(num_snapshots - 1, 0, frames_per_choice)).astype(int)).tolist()
+
+
+def ring_replay_animation(replay, frames_per_choice=10, figsize=REPLAY_FIGSIZE, interval=400, dpi=70):
+    """The replay for the static website: each learning-rate choice in turn, ``frames_per_choice`` snapshots each."""
+    states = [{"choice": name, "frame": i} for name, run in replay.items() if "snapshots" in run
+              for i in replay_frames(len(run["snapshot_steps"]), frames_per_choice)]
+    return animation(functools.partial(draw_ring_replay, replay=replay), states, figsize, interval, dpi)
+
+
+def _matching_runs(runs, beta, free_bits, warmup):
+    """The runs of one setting, each argument checked against the values the runs hold."""
+    if not runs:
+        raise ValueError("runs must hold at least one posterior-collapse run, got an empty list")
+    check_choice("beta", beta, sorted({r["beta"] for r in runs}))
+    check_choice("warmup", warmup, sorted({r["warmup"] for r in runs}))
+    offered = sorted({r["free_bits"] for r in runs if r["beta"] == beta and r["warmup"] == warmup})
+    if free_bits not in offered:
+        raise ValueError(f"free_bits must be one of {offered} for beta={beta}, warmup={warmup}, got {free_bits!r}")
+    return [r for r in runs if (r["beta"], r["free_bits"], r["warmup"]) == (beta, free_bits, warmup)]
+
+
+def sorted_kl(runs):
+    """Each run's KL per latent dimension sorted descending: array of shape (num_runs, latent_dim).
+
+    Sorting each seed on its own compares ranks, not dimension indices: which
+    dimension a VAE keeps active is arbitrary and differs between seeds.
+    """
+    import numpy as np
+
+    return -np.sort(-np.asarray([r["kl"] for r in runs], dtype=float), axis=1)
+
+
+def draw_posterior_collapse(fig, runs, beta, free_bits, warmup=0):
+    """Bar chart of the KL per latent dimension of the VAEs trained with one (beta, free bits, warm-up).
+
+    Bar k is the median over seeds of each seed's k-th largest KL; the error
+    bars span the seeds' min to max; a dashed line marks the free bits. The
+    y-limit is the largest KL (or free bits) over all ``runs``, so bars shrink
+    visibly as the setting changes.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+    runs : list of dict
+        ``results["posterior_collapse"]`` from :func:`course_lib.challenges.load`.
+    beta, free_bits : float
+        KL weight and free bits (nats per dimension) of the runs to show.
+    warmup : int
+        KL annealing over this many batches (0: none; annealed runs have ``free_bits`` 0).
+
+    Raises
+    ------
+    ValueError
+        Naming ``beta``, ``warmup`` or ``free_bits`` if no run has that value.
+    """
+    import numpy as np
+
+    chosen = _matching_runs(runs, beta, free_bits, warmup)
+    kl = sorted_kl(chosen)  # (S, D)
+    median = np.median(kl, axis=0)  # (D,)
+    ranks = np.arange(1, kl.shape[1] + 1)
+    ax = fig.add_subplot()
+    ax.bar(ranks, median, color="C0", yerr=[median - kl.min(0), kl.max(0) - median], capsize=2,
+           error_kw={"elinewidth": 0.8, "ecolor": "0.3"})
+    if free_bits:
+        ax.axhline(free_bits, color="C3", linestyle="--", linewidth=0.8, label=f"free bits {free_bits:g} nats")
+        ax.legend(fontsize=7, loc="upper right")
+    top = max(max(max(r["kl"]) for r in runs), max(r["free_bits"] for r in runs), 1e-3)  # same for every setting
+    ax.set_ylim(0, 1.05 * top)
+    ax.set_xticks(ranks)
+    ax.set_xlabel("latent dimension (sorted by KL)", fontsize=8)
+    ax.set_ylabel("KL (nats)", fontsize=8)
+    ax.tick_params(labelsize=7)
+    setting = f"KL annealed over {warmup} batches" if warmup else f"free bits {free_bits:g}"
+    active, elbo = np.median([r["active"] for r in chosen]), np.median([r["elbo"] for r in chosen])
+    seeds = f"{len(chosen)} seed" + "s" * (len(chosen) != 1)
+    ax.set_title(f"beta {beta:g}, {setting}: {active:g} active units (median over {seeds}), "
+                 f"test ELBO {elbo:.1f} nats", fontsize=9)
+    fig.subplots_adjust(left=0.09, right=0.98, bottom=0.14, top=0.9)  # fixed: frames align
+
+
+def _draw_collapse_controls(fig, runs, warmup, beta, free_bits, annealed):
+    """:func:`draw_posterior_collapse` from the explorer's controls: annealing means free bits 0."""
+    draw_posterior_collapse(fig, runs, beta, 0.0 if annealed else free_bits, warmup if annealed else 0)
+
+
+def posterior_collapse_explorer(runs, figsize=COLLAPSE_FIGSIZE, dpi=80):
+    """Live explorer: sliders for beta and free bits and a "KL annealed" checkbox.
+
+    Annealed runs have no free bits, so while the checkbox is ticked the
+    free-bits slider is disabled and ignored (the title then names the warm-up).
+    The checkbox appears only if ``runs`` hold annealed runs.
+
+    Returns
+    -------
+    ipywidgets.VBox
+        From :func:`~course_lib.widgets.core.live`.
+    """
+    import ipywidgets
+
+    plain = [r for r in runs if r["warmup"] == 0]
+    if not plain:
+        raise ValueError("runs must hold runs without KL annealing (warmup 0), got none")
+    betas, bits = sorted({r["beta"] for r in plain}), sorted({r["free_bits"] for r in plain})
+    warmups = sorted({r["warmup"] for r in runs} - {0})
+    controls = {
+        "beta": ipywidgets.SelectionSlider(options=[(f"{b:g}", b) for b in betas], value=betas[0],
+                                           description="beta"),
+        "free_bits": ipywidgets.SelectionSlider(options=[(f"{f:g}", f) for f in bits], value=bits[0],
+                                                description="free bits"),
+    }
+    if warmups:
+        controls["annealed"] = ipywidgets.Checkbox(value=False, description=f"KL annealed ({warmups[0]} batches)")
+
+        def disable_free_bits(change):
+            controls["free_bits"].disabled = change["new"]
+
+        controls["annealed"].observe(disable_free_bits, names="value")
+    draw = functools.partial(_draw_collapse_controls, runs=runs, warmup=warmups[0] if warmups else 0)
+    if not warmups:
+        draw = functools.partial(draw, annealed=False)
+    return live(draw, controls, figsize, dpi)
+
+
+def posterior_collapse_animation(runs, figsize=COLLAPSE_FIGSIZE, interval=800, dpi=70):
+    """For the website: beta rising without free bits (collapse), then free bits rising at the largest beta."""
+    plain = [r for r in runs if r["warmup"] == 0]
+    if not plain:
+        raise ValueError("runs must hold runs without KL annealing (warmup 0), got none")
+    betas, bits = sorted({r["beta"] for r in plain}), sorted({r["free_bits"] for r in plain})
+    states = [{"beta": b, "free_bits": bits[0]} for b in betas]
+    states += [{"beta": betas[-1], "free_bits": f} for f in bits[1:]]
+    return animation(functools.partial(draw_posterior_collapse, runs=runs), states, figsize, interval, dpi)
