@@ -12,7 +12,6 @@ sizes are ``course_lib.challenges.FULL``. Every run is seeded: on the same machi
 same command writes the same file, apart from the scaling section's seconds and memory. Run on an idle
 machine: about half an hour on one thread.
 """
-import argparse
 import hashlib
 import json
 import sys
@@ -20,6 +19,7 @@ import time
 from pathlib import Path
 
 from course_lib import challenges
+from course_lib._cli import OneLineParser
 from course_lib.challenges import tables
 
 
@@ -39,7 +39,7 @@ def print_tables(name, section):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = OneLineParser(description=__doc__.split("\n")[0])
     parser.add_argument("--only", choices=list(challenges.SECTIONS), action="append",
                         help="compute only these sections (with --write: replace them in the existing file)")
     parser.add_argument("--small", action="store_true", help="the few seeds and steps the tests rerun")

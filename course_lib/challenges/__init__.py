@@ -7,7 +7,7 @@ on one CPU thread in all), so the results are computed offline and shipped in
 course_lib/challenges/results.json`` recomputes every section, prints the
 tables chapter 8 quotes and writes the file (the script prints the new digest);
 ``--small`` runs the same code on a few seeds and steps, which
-``tests/test_challenges.py`` regenerates bit for bit. Apart from the scaling
+``tests/test_challenge_results.py`` regenerates bit for bit. Apart from the scaling
 section's seconds and memory, a run repeats exactly on the same machine and
 thread count.
 
