@@ -117,7 +117,8 @@ class CharLanguageModel:
         tokens = self._tokens(words, condition)
         return -self._log_prob(tokens).sum() / (tokens[:, 1:] != PAD).sum().item()
 
-    def sample(self, n, temperature=1.0, top_k=None, top_p=None, prefix="", condition=None, generator=None):
+    def sample(self, n, temperature=1.0, top_k=None, top_p=None, prefix="", condition=None, generator=None,
+               watermark=None):
         """Draw ``n`` words one symbol at a time, each from ``p(x_t | x_<t)`` after filtering.
 
         Parameters
@@ -131,6 +132,9 @@ class CharLanguageModel:
             The condition token to start from, for a model trained with conditions.
         generator : torch.Generator, optional
             On any device; default: torch's global CPU generator.
+        watermark : course_lib.watermark.GreenList, optional
+            Raise the logits of the symbols green after each previous token by its ``delta``
+            before filtering (Kirchenbauer et al., 2023); its ``detect`` finds them again.
 
         Returns
         -------
@@ -139,6 +143,10 @@ class CharLanguageModel:
         """
         check_sampling(temperature, top_k, top_p)
         check_generator(generator)
+        sizes = (self.vocabulary.num_tokens, self.vocabulary.num_symbols)
+        if watermark is not None and tuple(watermark.green.shape) != sizes:
+            raise ValueError(f"watermark must have green lists of shape {sizes} for this vocabulary "
+                             f"(GreenList.for_vocabulary), got {tuple(watermark.green.shape)}")
         if not isinstance(prefix, str):
             raise TypeError(f"prefix must be a str, got {type(prefix).__name__} {prefix!r}")
         if prefix:
@@ -154,7 +162,10 @@ class CharLanguageModel:
         done = torch.zeros(n, dtype=torch.bool, device=self.device)
         with self._no_grad():
             while tokens.shape[1] <= longest and not done.all():
-                probs = filter_logits(self.logits(tokens)[:, -1].double(), temperature, top_k, top_p)  # (n, S)
+                logits = self.logits(tokens)[:, -1].double()  # (n, S)
+                if watermark is not None:
+                    logits = watermark.bias(logits, tokens[:, -1])
+                probs = filter_logits(logits, temperature, top_k, top_p)
                 drawn = categorical(probs, 1, generator)  # (n, 1)
                 drawn = drawn.masked_fill(done.unsqueeze(1), 0)
                 done |= drawn.squeeze(1) == 0

@@ -18,9 +18,9 @@ The package is split by concern: :mod:`.core` holds the generic mechanism
 chapter 4 VAE widgets, :mod:`.mixture` the chapter 3 EM stepper, :mod:`.gan`
 the chapter 5 GAN sampler and latent walk, :mod:`.autoregressive` the
 chapter 6 names sampler and pixel-by-pixel digit completion,
-:mod:`.evaluation` the chapter 7 "which one is real?" quiz and
+:mod:`.evaluation` the chapter 7 "which one is real?" quiz,
 :mod:`.challenges` the chapter 8 GAN training replay and posterior-collapse
-explorer. Every public name is re-exported here, so ``widgets.X`` works for
+explorer and :mod:`.ethics` the chapter 9 watermark detector. Every public name is re-exported here, so ``widgets.X`` works for
 all of them.
 """
 from .autoregressive import (
@@ -61,6 +61,7 @@ from .core import (
     show,
     static_mode,
 )
+from .ethics import render_watermark, watermark_detector, watermark_examples
 from .evaluation import (
     Quiz,
     quiz_rounds,
@@ -115,4 +116,6 @@ __all__ = [
     "REPLAY_FIGSIZE", "draw_ring_replay", "ring_replay", "ring_replay_animation", "replay_frames",
     "COLLAPSE_FIGSIZE", "sorted_kl", "draw_posterior_collapse", "posterior_collapse_explorer",
     "posterior_collapse_animation",
+    # ethics: chapter 9
+    "render_watermark", "watermark_detector", "watermark_examples",
 ]
