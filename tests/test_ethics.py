@@ -1,0 +1,51 @@
+"""Chapter 9's runs: seeded, shaped as documented, and measuring what they say."""
+import pytest
+import torch
+
+from course_lib import ethics, pretrained
+from course_lib.watermark import GreenList
+
+
+@pytest.fixture(scope="module")
+def names_model():
+    return pretrained.load("names-mlp")
+
+
+def test_a_memorising_vae_is_caught_and_the_run_repeats():
+    run = ethics.membership_run(20, 200, seed=0, num_resamples=50)
+    assert run["auc"] > 0.9 and run["auc_low"] <= run["auc"] <= run["auc_high"] and run["epsilon"] is None
+    assert run["train_nll"] < run["test_nll"]
+    assert ethics.membership_run(20, 200, seed=0, num_resamples=50) == run
+
+
+def test_a_private_run_reports_its_epsilon():
+    run = ethics.membership_run(40, 2, seed=0, noise_multiplier=1.0, num_resamples=20)
+    assert 0 < run["epsilon"] < float("inf") and 0 <= run["auc"] <= 1
+
+
+def test_watermark_run_groups_consecutive_names_and_prices_the_watermark(names_model):
+    run = ethics.watermark_run(names_model, 4.0, n=40, names_per_text=(1, 8))
+    one, eight = run["rows"]
+    assert (one["names"], eight["names"]) == (1, 8) and 7.5 * one["symbols"] < eight["symbols"] < 8.5 * one["symbols"]
+    assert eight["median_z"] > one["median_z"] and 0 <= eight["detected"] <= 1
+    assert run["nll_marked"] > run["nll_plain"]  # the watermark pulls samples away from the model's own choices
+
+
+def test_edits_replace_the_requested_share_with_letters_of_the_alphabet():
+    names = ["abcdefghij" * 10]
+    assert ethics.edit_names(names, 0.0, "xyz") == names
+    assert set(ethics.edit_names(names, 1.0, "xyz")[0]) <= set("xyz")
+    changed = sum(a != b for a, b in zip(names[0], ethics.edit_names(names, 0.3, "xyz", seed=1)[0]))
+    assert 15 < changed < 45 and ethics.edit_names(names, 0.3, "xyz", seed=1) == ethics.edit_names(names, 0.3, "xyz", seed=1)
+    with pytest.raises(ValueError, match="share"):
+        ethics.edit_names(names, 1.5, "xyz")
+
+
+def test_false_positives_are_counted_over_texts_of_real_names(names_model):
+    vocabulary = names_model.vocabulary
+    lists = GreenList.for_vocabulary("k", vocabulary, gamma=0.5)
+    marked = names_model.sample(16, watermark=GreenList.for_vocabulary("k", vocabulary, delta=8.0),
+                                generator=torch.Generator().manual_seed(0))
+    assert ethics.false_positive_rate(lists, vocabulary, marked, names_per_text=8) == (1.0, 2)
+    rate, texts = ethics.false_positive_rate(lists, vocabulary, ["smith", "jones"] * 8, names_per_text=4)
+    assert texts == 4 and rate in (0.0, 1.0)  # the same text four times: all or none
