@@ -39,23 +39,30 @@ import json
 from pathlib import Path
 
 from .._checks import check_choice
+from ..gan import DIGITS_RECIPE, RING_RECIPE
 from . import gan_runs, scaling, tables, vae_runs
 
 PATH = Path(__file__).with_name("results.json")
 RESULTS_SHA256 = "23eb4b1cd866d6883c92b131a73ef24dbf0c530438cb803f973f37e0d5773f40"
 
+
+def _without(recipe, *names):
+    """A recipe of :mod:`course_lib.gan` as a setting: the keywords of ``fit_gan`` but ``names``."""
+    return {key: value for key, value in recipe.items() if key not in names}
+
+
 RING_SETTINGS = {  # name -> setting (gan_runs): the plain GAN collapses, three remedies
     "plain GAN": {},
     "R1 penalty": {"r1_weight": 0.5},
     "spectral norm in D": {"spectral_norm": True},
-    "R1 + linear decay (chapter 5)": {"lr_d": 2e-3, "lr_g": 2e-3, "r1_weight": 0.5, "lr_schedule": "linear"},
+    "R1 + linear decay (chapter 5)": _without(RING_RECIPE, "steps"),
 }
 GRID_SETTINGS = {
     "plain GAN": {},
     "R1 penalty": {"r1_weight": 0.5},
 }
 LEARNING_RATES = (1e-4, 3e-4, 1e-3, 3e-3)
-LEARNING_RATE_BASE = {"r1_weight": 0.5, "lr_schedule": "linear"}  # chapter 5's recipe, all but its rates
+LEARNING_RATE_BASE = _without(RING_RECIPE, "steps", "batch_size", "lr_d", "lr_g")  # chapter 5's recipe but its rates
 ADAM_BASE = RING_SETTINGS["R1 penalty"]  # (0.5, 0.999) is that setting itself
 ADAM_BETAS = ((0.9, 0.999), (0.5, 0.999), (0.0, 0.9))
 REPLAY_CHOICES = {  # name -> setting of one plain ring run
@@ -66,7 +73,7 @@ REPLAY_CHOICES = {  # name -> setting of one plain ring run
 }
 DIGIT_SETTINGS = {
     "G outruns D (lr_d 5e-4, lr_g 5e-3)": {"lr_d": 5e-4, "lr_g": 5e-3},
-    "chapter 5's recipe": {"lr_d": 2e-3, "lr_g": 2e-3, "r1_weight": 1.0, "lr_schedule": "linear"},
+    "chapter 5's recipe": _without(DIGITS_RECIPE, "steps"),
 }
 D_UPDATES = (0, 10, 50, 200, 1000)
 BETAS = (1.0, 2.0, 4.0, 8.0)
