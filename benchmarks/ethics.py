@@ -71,14 +71,15 @@ def watermark(seeds):
     model = pretrained.load("names-transformer")
     vocabulary = model.vocabulary
     print("## Green-list watermark in the shipped names transformer (gamma 0.5; z > 4 counts as detected)\n")
-    print("| delta | names per text | symbols per text | median z | share detected | NLL marked / plain (nats per name) |")
+    print("| delta | names per text | symbols per text | median z | share detected | "
+          "NLL marked / plain (nats per name) |")
     print("|---|---|---|---|---|---|")
     for delta in (1.0, 2.0, 4.0):
         runs = [ethics.watermark_run(model, delta, seed=seed) for seed in seeds]
         for i, row in enumerate(runs[0]["rows"]):
             z = [run["rows"][i]["median_z"] for run in runs]
             detected = [run["rows"][i]["detected"] for run in runs]
-            cost = f"{statistics.mean(r['nll_marked'] for r in runs):.2f} / {statistics.mean(r['nll_plain'] for r in runs):.2f}"
+            cost = " / ".join(f"{statistics.mean(r[key] for r in runs):.2f}" for key in ("nll_marked", "nll_plain"))
             print(f"| {delta:g} | {row['names']} | {row['symbols']:.0f} | {spread(z, 2)} | {spread(detected, 2)} | "
                   f"{cost if i == 0 else ''} |", flush=True)
     lists = GreenList.for_vocabulary("course", vocabulary, gamma=0.5, delta=2.0)

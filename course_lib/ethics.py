@@ -99,8 +99,7 @@ def watermark_run(model, delta, key="course", gamma=0.5, n=400, names_per_text=(
         rows.append({"names": size, "symbols": statistics.mean(s[2] for s in scores),
                      "median_z": statistics.median(s[0] for s in scores),
                      "detected": sum(s[0] > 4 for s in scores) / len(scores)})
-    with torch.no_grad():
-        nll = {name: -model.log_prob(words).mean().item() for name, words in (("marked", marked), ("plain", plain))}
+    nll = {name: -model.log_prob(words).mean().item() for name, words in (("marked", marked), ("plain", plain))}
     return {"delta": delta, "rows": rows, "nll_marked": nll["marked"], "nll_plain": nll["plain"]}
 
 

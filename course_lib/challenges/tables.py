@@ -1,4 +1,5 @@
-"""Markdown tables of the results (:func:`course_lib.challenges.load`): the benchmark prints them, chapter 8 shows them."""
+"""Markdown tables of the results (:func:`course_lib.challenges.load`): the benchmark prints them, chapter 8
+shows them."""
 import statistics
 
 from .. import data
