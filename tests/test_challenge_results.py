@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from course_lib import challenges, data
+from course_lib import challenges, data, gan
 from course_lib.challenges import tables
 
 SMALL = Path(__file__).parent / "data" / "challenges-small.json"
@@ -98,3 +98,14 @@ def test_the_script_refuses_a_missing_folder_in_one_line():
 
 def test_the_small_file_is_valid_json_with_the_repeatable_sections():
     assert list(json.loads(SMALL.read_text())) == challenges.REPEATABLE
+
+
+def test_a_scaling_row_times_a_pass_and_measures_memory_in_a_fresh_process():
+    row = challenges.scaling.row("GAN", 8)
+    assert row["parameters"] == sum(p.numel() for p in gan.GAN(gan.DIGITS).parameters())
+    assert row["train_seconds"] > 0 and row["sample_seconds"] > 0 and row["sampled"] == 100
+    assert row["memory_mib"] > 1  # a pass allocates activations and Adam's state; 0 was the old inherited maximum
+    with pytest.raises(ValueError, match="family"):
+        challenges.scaling.row("flow", 8)
+    with pytest.raises(ValueError, match="side"):
+        challenges.scaling.row("GAN", 12)

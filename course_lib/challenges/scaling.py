@@ -37,7 +37,8 @@ def upsampled_digits(side):
 
 
 def _family(family, side):
-    """(model, one pass over the training images, sampling, images sampled, parameters) of a family."""
+    """(train, sample, images sampled, parameters, share) of a family: ``train()`` runs ``share`` of a pass over
+    the training images (all of it but for the pixel transformer), ``sample()`` draws the images."""
     x = upsampled_digits(side)
     num_pixels = side * side
     setup(seed=0, quiet=True)
@@ -49,20 +50,21 @@ def _family(family, side):
                 warnings.simplefilter("ignore", ConvergenceWarning)  # one EM iteration is one pass, on purpose
                 model.fit(x.double())
 
-        return train, lambda: model.sample(100), 100, 10 * (2 * num_pixels + 1)
+        return train, lambda: model.sample(100), 100, 10 * (2 * num_pixels + 1), 1.0
     if family == FAMILIES[1]:
         model = vae.VAE(vae.VAEConfig(data_dim=num_pixels, hidden_dim=128, dropout=0.0))
         train = lambda: fit(model, vae.negative_elbo_loss, x, epochs=1, batch_size=100, progress=False)  # noqa: E731
-        return train, lambda: model.sample(100), 100, sum(p.numel() for p in model.parameters())
+        return train, lambda: model.sample(100), 100, sum(p.numel() for p in model.parameters()), 1.0
     if family == FAMILIES[2]:
         model = gan.GAN(dataclasses.replace(gan.DIGITS, data_dim=num_pixels))
         train = lambda: fit_gan(model, x, steps=10, batch_size=100, progress=False)  # noqa: E731  10 x 100 = a pass
-        return train, lambda: model.sample(100), 100, sum(p.numel() for p in model.parameters())
+        return train, lambda: model.sample(100), 100, sum(p.numel() for p in model.parameters()), 1.0
     model = autoregressive.PixelTransformer(autoregressive.PixelConfig(num_pixels=num_pixels, image_width=side,
                                                                        embed_dim=64, num_layers=2))
     train = lambda: fit(model, autoregressive.pixel_loss, x[:PIXEL_PART], epochs=1, batch_size=32,  # noqa: E731
                         progress=False)
-    return train, lambda: model.sample(PIXEL_SAMPLES), PIXEL_SAMPLES, sum(p.numel() for p in model.parameters())
+    parameters = sum(p.numel() for p in model.parameters())
+    return train, lambda: model.sample(PIXEL_SAMPLES), PIXEL_SAMPLES, parameters, PIXEL_PART / len(x)
 
 
 def _seconds(work):
@@ -80,7 +82,7 @@ def _peak_kib():
 
 def peak_memory_growth(family, side):
     """MiB by which one training pass raises the peak resident set of this process (call it in a fresh one)."""
-    train, _, _, _ = _family(family, side)
+    train = _family(family, side)[0]
     before = _peak_kib()
     train()
     return (_peak_kib() - before) / 1024
@@ -91,8 +93,8 @@ def row(family, side):
     images, seconds to sample, images sampled, and MiB of peak memory one pass adds (in a fresh process)."""
     check_choice("family", family, FAMILIES)
     check_choice("side", side, SIDES)
-    train, sample, sampled, parameters = _family(family, side)
-    train_seconds = _seconds(train) * (len(upsampled_digits(side)) / PIXEL_PART if family == FAMILIES[3] else 1)
+    train, sample, sampled, parameters, share = _family(family, side)
+    train_seconds = _seconds(train) / share
     command = [sys.executable, "-c", f"import torch; from {__name__} import peak_memory_growth; "
                f"torch.set_num_threads(1); print(peak_memory_growth({family!r}, {side}))"]
     memory = float(subprocess.run(command, check=True, capture_output=True, text=True).stdout)
