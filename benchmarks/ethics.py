@@ -1,5 +1,6 @@
 """Chapter 9's measurements over seeds: membership inference against training-set size, training time and
-DP-SGD, and the green-list watermark's detection, false positives and removal by edits.
+DP-SGD, the green-list watermark's detection, false positives and removal by edits, and a rare class's share
+of the samples with and without remedies.
 
 Usage: ``OMP_NUM_THREADS=1 python benchmarks/ethics.py [--seeds 3] [--only membership]``
 
@@ -96,7 +97,25 @@ def watermark(seeds):
     print()
 
 
-SECTIONS = {"membership": membership, "watermark": watermark}
+def bias(seeds):
+    print("## A rare class: digit 3 kept at a share of its training examples; share of samples the feature "
+          f"network calls 3 (median and range over seeds {list(seeds)})\n")
+    print("The floor (one 3 left) is the share of samples called 3 without any 3 to learn from: the classifier's "
+          "errors on imperfect samples.\n")
+    print("| family | 3s kept | remedy | training share of 3 | sample share of 3 |")
+    print("|---|---|---|---|---|")
+    settings = [(family, keep, None) for family in ethics.BIAS_FAMILIES for keep in (0.001, 0.1, 1.0)]
+    settings += [(family, 0.1, "reweight") for family in ethics.BIAS_FAMILIES]
+    settings += [(ethics.BIAS_FAMILIES[0], 0.1, "conditional")]
+    for family, keep, remedy in settings:
+        runs = [ethics.bias_run(family, keep=keep, seed=seed, remedy=remedy) for seed in seeds]
+        kept = "one (the floor)" if keep < 0.01 else f"{keep:.0%}"
+        print(f"| {family} | {kept} | {remedy or '-'} | {runs[0]['train_share']:.3f} | "
+              f"{spread([r['sample_share'] for r in runs])} |", flush=True)
+    print()
+
+
+SECTIONS = {"membership": membership, "watermark": watermark, "bias": bias}
 
 
 def main():

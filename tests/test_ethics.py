@@ -2,7 +2,7 @@
 import pytest
 import torch
 
-from course_lib import ethics, pretrained
+from course_lib import data, ethics, pretrained
 from course_lib.watermark import GreenList
 
 
@@ -50,3 +50,25 @@ def test_false_positives_are_counted_over_texts_of_real_names(names_model):
     assert ethics.false_positive_rate(lists, vocabulary, marked, names_per_text=8) == (1.0, 2)
     rate, texts = ethics.false_positive_rate(lists, vocabulary, ["smith", "jones"] * 8, names_per_text=4)
     assert texts == 4 and rate in (0.0, 1.0)  # the same text four times: all or none
+
+
+def test_imbalanced_digits_keep_the_requested_share_of_one_class():
+    x, y = ethics.imbalanced_digits(rare_class=3, keep=0.1, seed=0)
+    full = data.load_digits("train")[1]
+    assert int((y == 3).sum()) == round(0.1 * int((full == 3).sum()))
+    assert all(int((y == c).sum()) == int((full == c).sum()) for c in range(10) if c != 3) and len(x) == len(y)
+    assert int((ethics.imbalanced_digits(keep=0.001)[1] == 3).sum()) == 1  # never none: the class stays defined
+    with pytest.raises(ValueError, match="keep"):
+        ethics.imbalanced_digits(keep=0)
+    with pytest.raises(ValueError, match="rare_class"):
+        ethics.imbalanced_digits(rare_class=12)
+
+
+def test_bias_run_reports_shares_and_refuses_an_unknown_remedy():
+    run = ethics.bias_run("mixture of 10 categoricals", remedy="conditional", n=200)
+    assert abs(sum(run["sample_shares"]) - 1) < 1e-9 and run["sample_share"] == run["sample_shares"][3]
+    assert 0.005 < run["train_share"] < 0.02
+    with pytest.raises(ValueError, match="remedy"):
+        ethics.bias_run("VAE", remedy="conditional")
+    with pytest.raises(ValueError, match="family"):
+        ethics.bias_run("GAN")
