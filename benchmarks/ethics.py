@@ -14,6 +14,7 @@ import torch
 
 from course_lib import data, ethics, metrics, pretrained
 from course_lib._cli import OneLineParser
+from course_lib.challenges.tables import spread
 from course_lib.mixture import CategoricalMixture
 from course_lib.watermark import GreenList
 
@@ -23,17 +24,14 @@ TIMES = (10, 30, 100, 300)  # epochs at n = 200: the attack against training tim
 NOISE = (0.5, 1.0, 2.0, 4.0)  # DP-SGD's sigma at n = 1000, 60 epochs
 
 
-def spread(values, digits=3):
-    return f"{statistics.median(values):.{digits}f} ({min(values):.{digits}f} to {max(values):.{digits}f})"
-
-
 def membership_table(title, runs_by_row):
     print(f"### {title}\n")
     print("| setting | AUC, median over seeds (range) | AUC interval of seed 0 | train -ELBO | test -ELBO | epsilon |")
     print("|---|---|---|---|---|---|")
     for label, runs in runs_by_row.items():
         first, epsilon = runs[0], runs[0]["epsilon"]
-        print(f"| {label} | {spread([r['auc'] for r in runs])} | {first['auc_low']:.3f} to {first['auc_high']:.3f} | "
+        print(f"| {label} | {spread([r['auc'] for r in runs], 3)} | "
+              f"{first['auc_low']:.3f} to {first['auc_high']:.3f} | "
               f"{spread([r['train_nll'] for r in runs], 1)} | {spread([r['test_nll'] for r in runs], 1)} | "
               f"{'-' if epsilon is None else f'{epsilon:.1f} (delta 1e-3)'} |", flush=True)
     print()
@@ -56,7 +54,7 @@ def membership(seeds):
           f"training digits; non-members: as many test digits; the split shuffled by each seed); seeds "
           f"{list(seeds)}\n")
     print(f"Control, independent pixels fitted on the validation digits (members of neither set): AUC "
-          f"{spread(control(seeds))}\n")
+          f"{spread(control(seeds), 3)}\n")
     membership_table("against training-set size (about 600 updates each)",
                      {f"n = {n}, {EPOCHS[n]} epochs": [ethics.membership_run(n, EPOCHS[n], s) for s in seeds]
                       for n in SIZES})
@@ -92,7 +90,7 @@ def watermark(seeds):
     marked = model.sample(400, watermark=lists, generator=torch.Generator().manual_seed(0))
     for share in (0.0, 0.1, 0.25, 0.5):
         edited = ethics.edit_names(marked, share, vocabulary.alphabet)
-        z = [lists.detect(edited[i:i + 8], vocabulary)[0] for i in range(0, 400, 8)]
+        z = [score[0] for score in ethics.text_scores(lists, vocabulary, edited, 8)]
         print(f"| {share:g} | {statistics.median(z):.2f} | {sum(v > 4 for v in z) / len(z):.2f} |")
     print()
 
@@ -111,7 +109,7 @@ def bias(seeds):
         runs = [ethics.bias_run(family, keep=keep, seed=seed, remedy=remedy) for seed in seeds]
         kept = "one (the floor)" if keep < 0.01 else f"{keep:.0%}"
         print(f"| {family} | {kept} | {remedy or '-'} | {runs[0]['train_share']:.3f} | "
-              f"{spread([r['sample_share'] for r in runs])} |", flush=True)
+              f"{spread([r['sample_share'] for r in runs], 3)} |", flush=True)
     print()
 
 

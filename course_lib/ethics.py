@@ -26,7 +26,6 @@ from .mixture import CategoricalMixture
 from .train import fit
 from .watermark import GreenList
 
-MEMBERSHIP_CONFIG = vae.VAEConfig(hidden_dim=128, dropout=0.0)  # no dropout: the unregularised case
 MEMBERS_SCORED = 200  # at most this many members and as many test digits are scored
 
 
@@ -58,7 +57,7 @@ def membership_run(n, epochs, seed, noise_multiplier=None, max_grad_norm=1.0, ba
     (x_train, _), (x_test, _) = (data.load_digits(split, shuffle_seed=seed) for split in ("train", "test"))
     train = x_train[:n]
     setup(seed=seed, quiet=True)
-    model = vae.VAE(MEMBERSHIP_CONFIG)
+    model = vae.VAE(vae.SMALL)  # no dropout: the unregularised case
     epsilon = None
     if noise_multiplier is None:
         fit(model, vae.negative_elbo_loss, train, epochs=epochs, batch_size=batch_size or min(100, n), lr=lr,
@@ -78,6 +77,12 @@ def membership_run(n, epochs, seed, noise_multiplier=None, max_grad_norm=1.0, ba
     return {"n": n, "epochs": epochs, "seed": seed, "noise_multiplier": noise_multiplier, "auc": auc,
             "auc_low": low, "auc_high": high, "train_nll": -members.mean().item(), "test_nll": -others.mean().item(),
             "epsilon": epsilon}
+
+
+def text_scores(lists, vocabulary, names, names_per_text):
+    """(z, green, total) of each text made of ``names_per_text`` consecutive names (a partial last group is dropped)."""
+    return [lists.detect(names[i:i + names_per_text], vocabulary)
+            for i in range(0, len(names) - names_per_text + 1, names_per_text)]
 
 
 def watermark_run(model, delta, key="course", gamma=0.5, n=400, names_per_text=(1, 2, 4, 8, 16), seed=0):
@@ -100,7 +105,7 @@ def watermark_run(model, delta, key="course", gamma=0.5, n=400, names_per_text=(
     plain = model.sample(n, generator=torch.Generator().manual_seed(seed))
     rows = []
     for size in names_per_text:
-        scores = [lists.detect(marked[i:i + size], model.vocabulary) for i in range(0, n - size + 1, size)]
+        scores = text_scores(lists, model.vocabulary, marked, size)
         rows.append({"names": size, "symbols": statistics.mean(s[2] for s in scores),
                      "median_z": statistics.median(s[0] for s in scores),
                      "detected": sum(s[0] > 4 for s in scores) / len(scores)})
@@ -110,8 +115,7 @@ def watermark_run(model, delta, key="course", gamma=0.5, n=400, names_per_text=(
 
 def false_positive_rate(lists, vocabulary, names, names_per_text=8, threshold=4.0):
     """Share of texts of ``names_per_text`` real names (written without the key) whose z exceeds ``threshold``."""
-    scores = [lists.detect(names[i:i + names_per_text], vocabulary)[0]
-              for i in range(0, len(names) - names_per_text + 1, names_per_text)]
+    scores = [z for z, _, _ in text_scores(lists, vocabulary, names, names_per_text)]
     return sum(z > threshold for z in scores) / len(scores), len(scores)
 
 
@@ -179,7 +183,7 @@ def bias_run(family, rare_class=3, keep=0.1, seed=0, remedy=None, n=1000):
     elif family == BIAS_FAMILIES[0]:
         samples = CategoricalMixture(10, alpha=0.5, random_state=seed).fit(x).sample(n, generator=draws)
     else:
-        model = vae.VAE(MEMBERSHIP_CONFIG)
+        model = vae.VAE(vae.SMALL)
         fit(model, vae.negative_elbo_loss, x, epochs=60, batch_size=100, lr=3e-3, seed=seed, progress=False)
         samples = model.sample(n, generator=draws)
     classes = features.predict_proba(samples.float().clamp(0, data.NUM_LEVELS - 1)).argmax(1)

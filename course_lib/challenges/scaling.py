@@ -52,7 +52,7 @@ def _family(family, side):
 
         return train, lambda: model.sample(100), 100, 10 * (2 * num_pixels + 1), 1.0
     if family == FAMILIES[1]:
-        model = vae.VAE(vae.VAEConfig(data_dim=num_pixels, hidden_dim=128, dropout=0.0))
+        model = vae.VAE(dataclasses.replace(vae.SMALL, data_dim=num_pixels))
         train = lambda: fit(model, vae.negative_elbo_loss, x, epochs=1, batch_size=100, progress=False)  # noqa: E731
         return train, lambda: model.sample(100), 100, sum(p.numel() for p in model.parameters()), 1.0
     if family == FAMILIES[2]:

@@ -6,7 +6,6 @@ import torch
 from .. import data, metrics, setup, vae
 from ..train import fit
 
-CONFIG = vae.VAEConfig(hidden_dim=128, dropout=0.0)  # chapter 4's VAE, narrower: about 2 s per run
 FIT = {"epochs": 60, "batch_size": 100, "lr": 3e-3}
 
 
@@ -25,7 +24,7 @@ def collapse_run(beta, free_bits, warmup, seed, epochs=FIT["epochs"]):
         raise ValueError(f"use free bits or KL annealing, not both: got free_bits={free_bits}, warmup={warmup}")
     (x_train, _), (x_test, _) = data.load_digits("train"), data.load_digits("test")
     setup(seed=seed, quiet=True)
-    model = vae.VAE(dataclasses.replace(CONFIG, beta=beta))
+    model = vae.VAE(dataclasses.replace(vae.SMALL, beta=beta))
     loss = (vae.free_bits_loss(free_bits) if free_bits else vae.annealed_elbo_loss(warmup) if warmup
             else vae.negative_elbo_loss)
     fit(model, loss, x_train, seed=seed, progress=False, **{**FIT, "epochs": epochs})

@@ -14,10 +14,10 @@ Save and load with
 """
 from .._gaussian import kl_diagonal_gaussians
 from ..latent import INTERPOLATION_METHODS, latent_path, slerp
-from .config import DIGITS_RECIPE, LATENT_2D, VAEConfig
+from .config import DIGITS_RECIPE, LATENT_2D, SMALL, VAEConfig
 from .model import VAE, reparameterise
 from .objectives import AnnealedELBOLoss, annealed_elbo_loss, free_bits_loss, negative_elbo_loss
 
-__all__ = ["AnnealedELBOLoss", "DIGITS_RECIPE", "INTERPOLATION_METHODS", "LATENT_2D", "VAE", "VAEConfig",
+__all__ = ["AnnealedELBOLoss", "DIGITS_RECIPE", "INTERPOLATION_METHODS", "LATENT_2D", "SMALL", "VAE", "VAEConfig",
            "annealed_elbo_loss", "free_bits_loss", "kl_diagonal_gaussians", "latent_path", "negative_elbo_loss",
            "reparameterise", "slerp"]
