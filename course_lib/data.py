@@ -198,13 +198,41 @@ def toy2d(name, n=1000, seed=0, noise=None):
     return torch.as_tensor(x, dtype=torch.float32), torch.as_tensor(labels, dtype=torch.int64)
 
 
+CENSUS_LISTS = {"female first": "dist.female.first", "male first": "dist.male.first", "last": "dist.all.last"}
+
+
 @functools.lru_cache(maxsize=None)
-def _read_census_names(filename):
+def _read_census_rows(filename):
+    """(name, percent of people, cumulative percent) for each line of one census list, most frequent first."""
     import names  # the PyPI package that bundles the census lists
 
     path = Path(names.__file__).parent / filename
     with open(path, encoding="ascii") as handle:
-        return tuple(line.split()[0].lower() for line in handle if line.strip())
+        rows = [line.split() for line in handle if line.strip()]
+    return tuple((name.lower(), float(percent), float(cumulative)) for name, percent, cumulative, _rank in rows)
+
+
+def _read_census_names(filename):
+    return tuple(name for name, _, _ in _read_census_rows(filename))
+
+
+def census_coverage(kind):
+    """What one of the 1990 US census name lists holds: its names, and the share of people they cover.
+
+    Parameters
+    ----------
+    kind : {"female first", "male first", "last"}
+
+    Returns
+    -------
+    dict
+        ``names`` (the list's length), ``covered`` (share of the people
+        counted whose name is on the list: the cut-off), ``rare`` (names whose
+        share is printed as 0.000%, below 0.0005% of people).
+    """
+    check_choice("kind", kind, list(CENSUS_LISTS))
+    rows = _read_census_rows(CENSUS_LISTS[kind])
+    return {"names": len(rows), "covered": rows[-1][2] / 100, "rare": sum(percent == 0 for _, percent, _ in rows)}
 
 
 def load_names(split="train", kind="first"):
@@ -227,8 +255,8 @@ def load_names(split="train", kind="first"):
     check_choice("split", split, NAME_SPLITS)
     check_choice("kind", kind, NAME_KINDS)
     files = {
-        "first": ["dist.male.first", "dist.female.first"],
-        "last": ["dist.all.last"],
+        "first": [CENSUS_LISTS["male first"], CENSUS_LISTS["female first"]],
+        "last": [CENSUS_LISTS["last"]],
     }
     wanted = files["first"] + files["last"] if kind == "all" else files[kind]
     unique = sorted({name for f in wanted for name in _read_census_names(f) if name.isalpha()})
@@ -260,6 +288,6 @@ def load_first_names_by_sex(split="train"):
         ``"female"`` or ``"male"`` for each name.
     """
     split_names = load_names(split, "first")
-    lists = {sex: set(_read_census_names(f"dist.{sex}.first")) for sex in CENSUS_SEXES}
+    lists = {sex: set(_read_census_names(CENSUS_LISTS[f"{sex} first"])) for sex in CENSUS_SEXES}
     pairs = [(name, sex) for name in split_names for sex in CENSUS_SEXES if name in lists[sex]]
     return [name for name, _ in pairs], [sex for _, sex in pairs]

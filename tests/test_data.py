@@ -88,6 +88,19 @@ def test_load_names_is_a_clean_fixed_partition():
     assert {"mary", "james"} <= set(everything)
 
 
+def test_census_coverage_reads_the_lists_cut_off_and_rare_names():
+    last = data.census_coverage("last")
+    assert last["names"] == len(data.load_names("all", "last")) == 88799  # every surname is made of letters
+    assert 0.90 < last["covered"] < 0.91  # the lists stop at about 90% of the people counted
+    assert 0.5 < last["rare"] / last["names"] < 1  # most listed surnames are each below 0.0005% of people
+    female, male = data.census_coverage("female first"), data.census_coverage("male first")
+    listed = data.load_first_names_by_sex("all")[0]
+    on_both = len(listed) - len(set(listed))  # names on both lists ("jordan"), counted once by load_names
+    assert female["names"] + male["names"] - on_both == len(data.load_names("all", "first"))
+    with pytest.raises(ValueError, match="kind must be one of"):
+        data.census_coverage("first")
+
+
 def test_load_names_kinds():
     first, last, both = (set(data.load_names("all", kind=k)) for k in data.NAME_KINDS)
     assert 4000 < len(first) < 6000 and len(last) > 80000

@@ -57,7 +57,8 @@ def test_imbalanced_digits_keep_the_requested_share_of_one_class():
     full = data.load_digits("train")[1]
     assert int((y == 3).sum()) == round(0.1 * int((full == 3).sum()))
     assert all(int((y == c).sum()) == int((full == c).sum()) for c in range(10) if c != 3) and len(x) == len(y)
-    assert int((ethics.imbalanced_digits(keep=0.001)[1] == 3).sum()) == 1  # never none: the class stays defined
+    kept = ethics.imbalanced_digits(keep=0.001)[1]
+    assert int((kept == ethics.RARE_CLASS).sum()) == 1  # never none: the class stays defined
     with pytest.raises(ValueError, match="keep"):
         ethics.imbalanced_digits(keep=0)
     with pytest.raises(ValueError, match="rare_class"):
@@ -66,9 +67,40 @@ def test_imbalanced_digits_keep_the_requested_share_of_one_class():
 
 def test_bias_run_reports_shares_and_refuses_an_unknown_remedy():
     run = ethics.bias_run("mixture of 10 categoricals", remedy="conditional", n=200)
-    assert abs(sum(run["sample_shares"]) - 1) < 1e-9 and run["sample_share"] == run["sample_shares"][3]
+    assert abs(sum(run["sample_shares"]) - 1) < 1e-9 and run["sample_share"] == run["sample_shares"][ethics.RARE_CLASS]
     assert 0.005 < run["train_share"] < 0.02
     with pytest.raises(ValueError, match="remedy"):
         ethics.bias_run("VAE", remedy="conditional")
     with pytest.raises(ValueError, match="family"):
         ethics.bias_run("GAN")
+
+
+def test_a_memorising_vae_samples_near_copies():
+    run = ethics.membership_run(20, 200, seed=0, num_resamples=20)
+    assert run["nearest_sample"] < run["nearest_held_out"]
+
+
+def test_a_names_model_trained_long_on_few_names_copies_them_and_the_run_repeats():
+    run = ethics.names_copy_run(30, seed=0, steps=300, num_samples=200)
+    assert run["epochs"] == 300 and run["copies"] > 0.3 > run["held_out"]
+    assert run["train_nll"] < run["test_nll"]
+    assert ethics.names_copy_run(30, seed=0, steps=300, num_samples=200) == run
+    with pytest.raises(ValueError, match="n must be"):
+        ethics.names_copy_run(0, seed=0)
+
+
+def test_detection_tells_independent_pixels_from_digits_and_repeats():
+    run = ethics.detection_run("independent pixels", seed=1)
+    assert run["accuracy"] > 0.8 and run["fid"] > 100 and run["vae_epochs"] is None
+    assert ethics.detection_run("independent pixels", seed=1) == run
+    with pytest.raises(ValueError, match="family"):
+        ethics.detection_run("flow", seed=0)
+    with pytest.raises(ValueError, match="vae_epochs"):
+        ethics.detection_run("VAE", seed=0, vae_epochs=0)
+
+
+def test_cost_run_times_a_training_and_counts_its_parameters():
+    row = ethics.cost_run("mixture of 10 categoricals")
+    assert row["parameters"] == 10 + 10 * 64 * data.NUM_LEVELS and row["seconds"] > 0 and row["threads"] >= 1
+    with pytest.raises(ValueError, match="name"):
+        ethics.cost_run("gpt-3")

@@ -128,7 +128,7 @@ def wheel(tmp_path_factory):
 def test_weights_inside_the_package_are_installed(wheel):
     names = zipfile.ZipFile(wheel).namelist()
     for shipped in ("course_lib/features/weights_test.pt", "course_lib/features/weights_test.pt.sha256",
-                    "course_lib/challenges/results.json"):
+                    "course_lib/challenges/results.json", "course_lib/ethics/results.json"):
         assert shipped in names, f"{shipped} is missing from the wheel: see [tool.setuptools.package-data]"
     assert any(name.endswith(".dist-info/licenses/LICENSE") for name in names)
 

@@ -34,10 +34,9 @@ Sections
 ``scaling``
     Cost against image size (:mod:`.scaling`); timings, so never compared bit for bit.
 """
-import hashlib
-import json
 from pathlib import Path
 
+from .. import _results
 from .._checks import check_choice
 from ..gan import DIGITS_RECIPE, RING_RECIPE
 from . import gan_runs, scaling, tables, vae_runs
@@ -145,10 +144,7 @@ def run(section, small=False):
     return SECTIONS[section](SMALL if small else FULL)
 
 
-def dumps(results):
-    """The results as the bytes of the data file: compact JSON, one section per line, keys in order."""
-    lines = [f"{json.dumps(name)}: {json.dumps(value, separators=(',', ':'))}" for name, value in results.items()]
-    return ("{\n" + ",\n".join(lines) + "\n}\n").encode()
+dumps = _results.dumps
 
 
 def load(path=None):
@@ -159,12 +155,4 @@ def load(path=None):
     ValueError
         If the shipped file's SHA-256 is not :data:`RESULTS_SHA256`.
     """
-    if path is not None:
-        return json.loads(Path(path).read_text())
-    content = PATH.read_bytes()
-    found = hashlib.sha256(content).hexdigest()
-    if found != RESULTS_SHA256:
-        raise ValueError(f"{PATH}: SHA-256 is {found}, expected {RESULTS_SHA256}: the file is damaged or not the "
-                         "one shipped; regenerate it with `python benchmarks/challenges.py --write "
-                         f"{PATH}` and record the digest it prints in RESULTS_SHA256")
-    return json.loads(content)
+    return _results.load(PATH, RESULTS_SHA256, "benchmarks/challenges.py", path)

@@ -3,24 +3,12 @@ shows them."""
 import statistics
 
 from .. import data
-
-
-def spread(values, digits=2):
-    """'median (min to max)' of a list of numbers: the honest summary of runs over seeds."""
-    values = list(values)
-    if not values:
-        raise ValueError("values must hold at least one number, got none")
-    return f"{statistics.median(values):.{digits}f} ({min(values):.{digits}f} to {max(values):.{digits}f})"
+from .._results import spread, table as _table
 
 
 def succeeded(run, dataset="ring"):
     """A toy run succeeds when it covers every mode of the data set: it did not collapse."""
     return run["modes"] == len(data.mode_centres(dataset))
-
-
-def _table(header, rows):
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    return "\n".join(lines + ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows])
 
 
 def toy_runs(sweep, dataset):

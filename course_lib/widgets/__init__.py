@@ -20,7 +20,8 @@ the chapter 5 GAN sampler and latent walk, :mod:`.autoregressive` the
 chapter 6 names sampler and pixel-by-pixel digit completion,
 :mod:`.evaluation` the chapter 7 "which one is real?" quiz,
 :mod:`.challenges` the chapter 8 GAN training replay and posterior-collapse
-explorer and :mod:`.ethics` the chapter 9 watermark detector. Every public name is re-exported here, so ``widgets.X`` works for
+explorer and :mod:`.ethics` the chapter 9 watermark detector and membership
+explorer. Every public name is re-exported here, so ``widgets.X`` works for
 all of them.
 """
 from .autoregressive import (
@@ -61,7 +62,8 @@ from .core import (
     show,
     static_mode,
 )
-from .ethics import render_watermark, watermark_detector, watermark_examples
+from .ethics import (MEMBERSHIP_FIGSIZE, draw_membership, membership_animation, membership_explorer,
+                     render_watermark, watermark_detector, watermark_examples)
 from .evaluation import (
     Quiz,
     quiz_rounds,
@@ -117,5 +119,6 @@ __all__ = [
     "COLLAPSE_FIGSIZE", "sorted_kl", "draw_posterior_collapse", "posterior_collapse_explorer",
     "posterior_collapse_animation",
     # ethics: chapter 9
-    "render_watermark", "watermark_detector", "watermark_examples",
+    "render_watermark", "watermark_detector", "watermark_examples", "MEMBERSHIP_FIGSIZE", "draw_membership",
+    "membership_explorer", "membership_animation",
 ]

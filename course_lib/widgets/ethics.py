@@ -1,10 +1,19 @@
-"""Chapter 9: a watermark detector for typed names.
+"""Chapter 9: a watermark detector for typed names, and the membership-inference score of a chosen digit.
 
 The detector colours each character of the text by whether it is on the green
 list of the token before it (:class:`course_lib.watermark.GreenList`) and
-reports the z-score; with the key, a watermarked name shows mostly green.
+reports the z-score; with the key, a watermarked name shows mostly green. The
+membership explorer shows where one training or held-out digit's score falls
+among the scores of both sets.
 """
+import functools
 import html
+
+import torch
+
+from .. import data, metrics
+from .._checks import check_choice
+from .core import animation, live
 
 GREEN, RED = "#1a7f37", "#cf222e"
 
@@ -75,3 +84,81 @@ def watermark_examples(lists, vocabulary, texts):
     rows = "".join(f"<h4>{html.escape(label)}</h4>{render_watermark(lists, vocabulary, text)}"
                    for label, text in texts.items())
     return HTML(rows)
+
+
+MEMBERSHIP_FIGSIZE = (8, 3.2)
+WHICH = ("training digit", "held-out digit")
+
+
+def _check_scores(member_images, member_scores, other_images, other_scores):
+    for argument, images, scores in (("member", member_images, member_scores), ("other", other_images, other_scores)):
+        if len(images) != len(scores) or len(scores) == 0:
+            raise ValueError(f"{argument}_images and {argument}_scores must be non-empty and of one length, got "
+                             f"{len(images)} and {len(scores)}")
+
+
+def draw_membership(fig, member_images, member_scores, other_images, other_scores, which, index):
+    """One digit and where its score falls among the members' and the held-out digits' scores.
+
+    The attack calls a digit a member when its score (the model's ELBO) is high;
+    the title gives the share of held-out digits that score lower, the
+    attack's confidence, and the suptitle the attack's AUC over all digits shown.
+    """
+    check_choice("which", which, WHICH)
+    images, scores = (member_images, member_scores) if which == WHICH[0] else (other_images, other_scores)
+    if not 0 <= index < len(scores):
+        raise ValueError(f"index must be in [0, {len(scores) - 1}] for a {which}, got {index}")
+    score = float(scores[index])
+    below = sum(float(s) < score for s in other_scores) / len(other_scores)
+    ax_image, ax_scores = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1, 2.6]})
+    ax_image.imshow(torch.as_tensor(images[index]).reshape(data.DIGITS_SHAPE).cpu().numpy(), cmap="gray_r", vmin=0,
+                    vmax=data.NUM_LEVELS - 1)
+    ax_image.set_axis_off()
+    ax_image.set_title(f"{which} {index}", fontsize=9)
+    low = min(min(map(float, member_scores)), min(map(float, other_scores)))
+    high = max(max(map(float, member_scores)), max(map(float, other_scores)))
+    bins = torch.linspace(low, high, 30).tolist()
+    ax_scores.hist([float(s) for s in member_scores], bins=bins, alpha=0.6, label="training digits (members)")
+    ax_scores.hist([float(s) for s in other_scores], bins=bins, alpha=0.6, label="held-out digits")
+    ax_scores.axvline(score, color="k", lw=2, label="this digit")
+    ax_scores.set_xlabel("score: ELBO (nats; higher = the model finds it likelier)")
+    ax_scores.set_ylabel("digits")
+    ax_scores.legend(fontsize=7, loc="upper left")
+    ax_scores.set_title(f"ELBO {score:.1f}: above {below:.0%} of held-out digits", fontsize=9)
+    auc = metrics.membership_auc(torch.as_tensor(member_scores), torch.as_tensor(other_scores))
+    fig.suptitle(f"membership inference: AUC {auc:.2f} over these digits", fontsize=10)
+    fig.tight_layout()
+
+
+def membership_explorer(member_images, member_scores, other_images, other_scores, figsize=MEMBERSHIP_FIGSIZE,
+                        dpi=80):
+    """Live widget: choose a training or a held-out digit and see its membership-inference score.
+
+    ``member_images`` and ``other_images``: grey-level digits, shape (N, 64);
+    ``*_scores``: the model's ELBO of each (one value per digit).
+    Returns the ``ipywidgets.VBox`` of :func:`~course_lib.widgets.core.live`.
+    """
+    import ipywidgets
+
+    _check_scores(member_images, member_scores, other_images, other_scores)
+    which = ipywidgets.ToggleButtons(options=list(WHICH), value=WHICH[0], description="digit")
+    index = ipywidgets.IntSlider(value=0, min=0, max=len(member_scores) - 1, description="number")
+
+    def clamp_index(change):
+        index.max = len(member_scores if change["new"] == WHICH[0] else other_scores) - 1
+
+    which.observe(clamp_index, names="value")
+    draw = functools.partial(draw_membership, member_images=member_images, member_scores=member_scores,
+                             other_images=other_images, other_scores=other_scores)
+    return live(draw, {"which": which, "index": index}, figsize, dpi)
+
+
+def membership_animation(member_images, member_scores, other_images, other_scores, per_side=6,
+                         figsize=MEMBERSHIP_FIGSIZE, interval=900, dpi=70):
+    """For the website: the first ``per_side`` training digits, then as many held-out digits."""
+    _check_scores(member_images, member_scores, other_images, other_scores)
+    states = [{"which": WHICH[0], "index": i} for i in range(min(per_side, len(member_scores)))]
+    states += [{"which": WHICH[1], "index": i} for i in range(min(per_side, len(other_scores)))]
+    draw = functools.partial(draw_membership, member_images=member_images, member_scores=member_scores,
+                             other_images=other_images, other_scores=other_scores)
+    return animation(draw, states, figsize, interval, dpi)

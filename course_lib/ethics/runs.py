@@ -1,0 +1,339 @@
+"""Chapter 9's measurements, each one seeded run: what a model leaks about its training data, whether its samples
+can be told from data, a watermark's reach, a rare class's fate and what training costs.
+
+- :func:`membership_run`: a VAE trained on the first ``n`` training digits
+  (:func:`membership_model`), optionally with DP-SGD; the membership-inference
+  AUC of its ELBO (members: its training digits; non-members: test digits),
+  with a bootstrap interval, its test NLL bound and how close its samples come
+  to its training digits. Members and non-members come from a *shuffled* split
+  (``data.load_digits(shuffle_seed=seed)``): the fixed split's blocks are not
+  exchangeable (chapter 2), and a model fitted on neither block already tells
+  them apart (AUC about 0.6), which an attack would take for membership.
+- :func:`names_copy_run`: a character model trained on ``n`` last names; the
+  share of its samples that are its training names, against the share that
+  are real names it never saw.
+- :func:`detection_run`: a classifier two-sample test between a model's
+  samples and the test digits: how well generated digits can be detected.
+- :func:`watermark_run`: names sampled with and without a green-list
+  watermark; the detection z-score against the length of the text, the
+  false-positive rate on real names and the cost in likelihood.
+- :func:`bias_run`: a model trained on digits where one class is rare; the
+  class shares of its samples (by the feature network) against the training
+  shares, with reweighting or class-conditional sampling as remedies.
+- :func:`cost_run`: the wall time and parameters of training one of the course's models on this machine.
+
+:mod:`course_lib.ethics` runs many of them over seeds; ``benchmarks/ethics.py`` prints their tables.
+"""
+import statistics
+import time
+
+import torch
+
+from .. import data, dp, features, metrics, pretrained, setup, vae
+from .._checks import check_choice, check_int
+from ..autoregressive import MLPCharLM, MLPConfig, next_token_loss
+from ..mixture import CategoricalMixture
+from ..train import fit
+from ..watermark import GreenList
+
+MEMBERS_SCORED = 200  # at most this many members and as many test digits are scored
+
+
+def membership_model(n, epochs, seed, noise_multiplier=None, max_grad_norm=1.0, batch_size=None, lr=3e-3,
+                     delta=1e-3):
+    """Train a VAE on the first ``n`` training digits of the split shuffled by ``seed``.
+
+    Parameters
+    ----------
+    n : int
+        Training digits: the first n of the training split shuffled by ``seed``.
+    epochs : int
+    seed : int
+        Seeds the split, the weights and the batches.
+    noise_multiplier : float, optional
+        Train with DP-SGD (:func:`course_lib.dp.fit_private`) at this sigma; None: ordinary training.
+    max_grad_norm, delta
+        DP-SGD's clipping norm and the delta of the reported epsilon.
+    batch_size : int, optional
+        Default: min(100, n) for ordinary training, n // 10 for DP-SGD (sampling rate 0.1).
+
+    Returns
+    -------
+    model : VAE
+        In eval mode.
+    members, non_members : tensors (n, 64) and (447, 64)
+        Its training digits, and the test digits of the same shuffled split.
+    epsilon : float or None
+        DP-SGD's epsilon at ``delta``; None without DP.
+    """
+    (x_train, _), (x_test, _) = (data.load_digits(split, shuffle_seed=seed) for split in ("train", "test"))
+    check_int("n", n, 1, len(x_train))
+    train = x_train[:n]
+    setup(seed=seed, quiet=True)
+    model = vae.VAE(vae.SMALL)  # no dropout: the unregularised case
+    epsilon = None
+    if noise_multiplier is None:
+        fit(model, vae.negative_elbo_loss, train, epochs=epochs, batch_size=batch_size or min(100, n), lr=lr,
+            seed=seed, progress=False)
+    else:
+        _, epsilon = dp.fit_private(model, vae.negative_elbo_loss, train, epochs=epochs,
+                                    batch_size=batch_size or max(1, n // 10), lr=lr,
+                                    noise_multiplier=noise_multiplier, max_grad_norm=max_grad_norm, delta=delta,
+                                    seed=seed)
+    return model.eval(), train, x_test, epsilon
+
+
+def membership_run(n, epochs, seed, noise_multiplier=None, max_grad_norm=1.0, batch_size=None, lr=3e-3,
+                   delta=1e-3, num_resamples=200):
+    """Train a VAE (:func:`membership_model`) and attack it with its own ELBO.
+
+    Up to :data:`MEMBERS_SCORED` members and as many test digits are scored; the
+    arguments are those of :func:`membership_model`, and ``seed`` also seeds the
+    ELBO's draws and the bootstrap.
+
+    Returns
+    -------
+    dict
+        ``auc`` with ``auc_low`` and ``auc_high`` (95% bootstrap over the scored
+        digits), ``train_nll`` and ``test_nll`` (-ELBO, nats per digit),
+        ``epsilon`` (None without DP), ``nearest_sample`` and ``nearest_held_out``
+        (median distance, in the feature network's space, from the model's
+        samples and from test digits to the nearest of its training digits:
+        samples much closer than fresh digits are near-copies) and the arguments.
+    """
+    model, train, x_test, epsilon = membership_model(n, epochs, seed, noise_multiplier, max_grad_norm, batch_size,
+                                                     lr, delta)
+    scored = min(n, MEMBERS_SCORED)
+    with torch.no_grad():
+        draws = torch.Generator().manual_seed(seed)
+        members, others = model.elbo(train[:scored], generator=draws), model.elbo(x_test[:scored], generator=draws)
+        samples = model.sample(scored, generator=draws).clamp(0, data.NUM_LEVELS - 1)
+    nearest_sample, nearest_held_out = metrics.memorization(features.embed(train), features.embed(samples),
+                                                            features.embed(x_test[:scored]))
+    auc, low, high = metrics.bootstrap_interval(metrics.membership_auc, members, others,
+                                                num_resamples=num_resamples, seed=seed)
+    return {"n": n, "epochs": epochs, "seed": seed, "noise_multiplier": noise_multiplier, "auc": auc,
+            "auc_low": low, "auc_high": high, "train_nll": -members.mean().item(), "test_nll": -others.mean().item(),
+            "epsilon": epsilon, "nearest_sample": nearest_sample.median().item(),
+            "nearest_held_out": nearest_held_out.median().item()}
+
+
+NAME_BATCH = 256
+
+
+def names_copy_run(n, seed, steps=2000, num_samples=1000):
+    """Train a character MLP on ``n`` census last names for ``steps`` updates and count the copies in its samples.
+
+    The ``n`` names are drawn from the training split by ``seed``; the model has
+    no dropout. The same number of updates at every ``n``: a small set is seen
+    many more times, as a small fine-tuning set is.
+
+    Returns
+    -------
+    dict
+        ``copies``: share of ``num_samples`` samples that are its own training
+        names (:func:`course_lib.metrics.copy_rate`); ``held_out``: share that
+        are test-split names, real names it never saw; ``train_nll`` and
+        ``test_nll`` (nats per name); ``epochs``; and the arguments.
+    """
+    names = data.load_names("train", "last")
+    check_int("n", n, 1, len(names))
+    order = torch.randperm(len(names), generator=torch.Generator().manual_seed(seed))[:n]
+    train = [names[i] for i in order.tolist()]
+    test = data.load_names("test", "last")
+    setup(seed=seed, quiet=True)
+    model = MLPCharLM(MLPConfig(dropout=0.0))
+    batch_size = min(NAME_BATCH, n)
+    epochs = max(1, round(steps * batch_size / n))
+    fit(model, next_token_loss, model.vocabulary.encode(train), epochs=epochs, batch_size=batch_size, lr=3e-3,
+        seed=seed, progress=False)
+    model.eval()
+    samples = model.sample(num_samples, generator=torch.Generator().manual_seed(seed))
+    with torch.no_grad():
+        nll = {split: -model.log_prob(words).mean().item() for split, words in (("train", train), ("test", test))}
+    return {"n": n, "seed": seed, "steps": steps, "epochs": epochs, "copies": metrics.copy_rate(samples, train),
+            "held_out": metrics.copy_rate(samples, test), "train_nll": nll["train"], "test_nll": nll["test"]}
+
+
+DETECTED_FAMILIES = ("independent pixels", "mixture of 10 categoricals", "VAE", "GAN (shipped)",
+                     "pixel transformer (shipped)")
+
+
+def _digit_model(family, seed, vae_epochs):
+    x_train, _ = data.load_digits("train")
+    setup(seed=seed, quiet=True)
+    if family == "independent pixels":
+        return CategoricalMixture(1).fit(x_train)
+    if family == "mixture of 10 categoricals":
+        return CategoricalMixture(10, alpha=0.5, random_state=seed).fit(x_train)
+    if family == "VAE":
+        model = vae.VAE()
+        fit(model, vae.negative_elbo_loss, x_train, data.load_digits("val")[0], seed=seed, progress=False,
+            **{**vae.DIGITS_RECIPE, "epochs": vae_epochs})
+        return model.eval()
+    if family == "GAN (shipped)":
+        return pretrained.load(f"digits-gan-{pretrained.GAN_SEEDS[seed % len(pretrained.GAN_SEEDS)]}")
+    return pretrained.load("digits-pixels")
+
+
+def detection_run(family, seed, vae_epochs=vae.DIGITS_RECIPE["epochs"]):
+    """How well a classifier tells ``family``'s samples from test digits (:func:`metrics.classifier_two_sample_test`).
+
+    As many samples as test digits (447), both embedded by the feature network;
+    ``seed`` seeds the model's training (the shipped GAN of that training seed;
+    the one shipped pixel transformer), the samples and the test's halves.
+
+    Returns
+    -------
+    dict
+        ``accuracy`` (0.5: indistinguishable to the classifier), ``fid`` of the
+        samples against the test digits, ``family``, ``seed``, ``vae_epochs``.
+    """
+    check_choice("family", family, DETECTED_FAMILIES)
+    check_int("vae_epochs", vae_epochs, 1)
+    model = _digit_model(family, seed, vae_epochs)
+    x_test, _ = data.load_digits("test")
+    with torch.no_grad():
+        samples = model.sample(len(x_test), generator=torch.Generator().manual_seed(seed)).float()
+    real, fake = features.embed(x_test), features.embed(samples.clamp(0, data.NUM_LEVELS - 1))
+    return {"family": family, "seed": seed, "vae_epochs": vae_epochs if family == "VAE" else None,
+            "accuracy": metrics.classifier_two_sample_test(real, fake, seed=seed), "fid": metrics.fid(real, fake)}
+
+
+COSTED = ("mixture of 10 categoricals", "VAE", "names-mlp", "names-transformer", "digits-gan-0", "digits-pixels")
+
+
+def cost_run(name):
+    """Train one course model as the course does and time it: the wall seconds, threads and parameters.
+
+    ``name``: the mixture or the VAE of chapters 3 and 4 (recipes as there), or
+    a shipped model rebuilt from its recipe (:func:`course_lib.pretrained.build.build`).
+    """
+    from ..pretrained import build
+
+    check_choice("name", name, COSTED)
+    start = time.perf_counter()
+    if name in COSTED[:2]:
+        model = _digit_model(name, 0, vae.DIGITS_RECIPE["epochs"])
+    else:
+        model, _ = build.build(name)
+    seconds = time.perf_counter() - start
+    tensors = model.parameters() if isinstance(model, torch.nn.Module) else (model.weights_, model.probs_)
+    parameters = sum(t.numel() for t in tensors)
+    return {"name": name, "seconds": seconds, "threads": torch.get_num_threads(), "parameters": parameters}
+
+
+def text_scores(lists, vocabulary, names, names_per_text):
+    """(z, green, total) of each text made of ``names_per_text`` consecutive names (a partial last group is dropped)."""
+    return [lists.detect(names[i:i + names_per_text], vocabulary)
+            for i in range(0, len(names) - names_per_text + 1, names_per_text)]
+
+
+def watermark_run(model, delta, key="course", gamma=0.5, n=400, names_per_text=(1, 2, 4, 8, 16), seed=0):
+    """Sample ``n`` names with a watermark of strength ``delta`` and measure how well the key finds it.
+
+    Texts are consecutive groups of ``names_per_text`` sampled names, scored as
+    one text each (:meth:`GreenList.detect`).
+
+    Returns
+    -------
+    dict
+        ``rows``: for each group size, the mean number of scored symbols, the
+        median z and the share of texts with z > 4; ``nll_marked`` and
+        ``nll_plain``: the model's mean negative log-likelihood (nats per name)
+        of watermarked and of ordinary samples from the same seed, the cost of
+        the watermark in the model's own terms.
+    """
+    lists = GreenList.for_vocabulary(key, model.vocabulary, gamma=gamma, delta=delta)
+    marked = model.sample(n, watermark=lists, generator=torch.Generator().manual_seed(seed))
+    plain = model.sample(n, generator=torch.Generator().manual_seed(seed))
+    rows = []
+    for size in names_per_text:
+        scores = text_scores(lists, model.vocabulary, marked, size)
+        rows.append({"names": size, "symbols": statistics.mean(s[2] for s in scores),
+                     "median_z": statistics.median(s[0] for s in scores),
+                     "detected": sum(s[0] > 4 for s in scores) / len(scores)})
+    nll = {name: -model.log_prob(words).mean().item() for name, words in (("marked", marked), ("plain", plain))}
+    return {"delta": delta, "rows": rows, "nll_marked": nll["marked"], "nll_plain": nll["plain"]}
+
+
+def false_positive_rate(lists, vocabulary, names, names_per_text=8, threshold=4.0):
+    """Share of texts of ``names_per_text`` real names (written without the key) whose z exceeds ``threshold``."""
+    scores = [z for z, _, _ in text_scores(lists, vocabulary, names, names_per_text)]
+    return sum(z > threshold for z in scores) / len(scores), len(scores)
+
+
+
+def edit_names(names, share, alphabet, seed=0):
+    """Each character of each name replaced, with probability ``share``, by a letter of ``alphabet`` drawn at
+    random (possibly the same one): the cheapest attack on a watermark, paraphrase by typos."""
+    if not 0 <= share <= 1:
+        raise ValueError(f"share must be in [0, 1], got {share}")
+    draws = torch.Generator().manual_seed(seed)
+    edited = []
+    for name in names:
+        change = torch.rand(len(name), generator=draws) < share
+        letters = torch.randint(len(alphabet), (len(name),), generator=draws)
+        edited.append("".join(alphabet[k] if c else ch for ch, c, k in zip(name, change.tolist(), letters.tolist())))
+    return edited
+
+
+BIAS_FAMILIES = ("mixture of 10 categoricals", "VAE")
+BIAS_REMEDIES = (None, "reweight", "conditional")
+
+
+RARE_CLASS = 0  # the feature network almost never calls a sample without zeros "0": a floor near 0%
+
+
+def imbalanced_digits(rare_class=RARE_CLASS, keep=0.1, seed=0):
+    """The training digits with only a share ``keep`` of the class ``rare_class`` left (drawn by ``seed``)."""
+    if not 0 < keep <= 1:
+        raise ValueError(f"keep must be in (0, 1], got {keep}")
+    x, y = data.load_digits("train")
+    rare = torch.nonzero(y == rare_class).squeeze(1)
+    if len(rare) == 0:
+        raise ValueError(f"rare_class must be a digit class 0..9, got {rare_class!r}")
+    order = torch.randperm(len(rare), generator=torch.Generator().manual_seed(seed))
+    dropped = rare[order[max(1, round(keep * len(rare))):]]
+    kept = torch.ones(len(y), dtype=torch.bool).index_fill(0, dropped, False)
+    return x[kept], y[kept]
+
+
+def bias_run(family, rare_class=RARE_CLASS, keep=0.1, seed=0, remedy=None, n=1000, epochs=60):
+    """Train ``family`` on :func:`imbalanced_digits` and measure the class shares of ``n`` samples.
+
+    Remedies: ``"reweight"`` repeats each rare example until the class has its
+    original weight (about 1/keep copies); ``"conditional"`` (mixture only) fits
+    one mixture per class and samples each class equally often. ``epochs``: the VAE's training.
+
+    Returns
+    -------
+    dict
+        ``train_share`` and ``sample_share`` of the rare class, ``sample_shares``
+        (all ten classes, by ``features.predict_proba``) and the arguments.
+    """
+    if family not in BIAS_FAMILIES:
+        raise ValueError(f"family must be one of {BIAS_FAMILIES}, got {family!r}")
+    if remedy not in BIAS_REMEDIES or (remedy == "conditional" and family != BIAS_FAMILIES[0]):
+        raise ValueError(f"remedy must be one of {BIAS_REMEDIES} ('conditional' for the mixture only), got {remedy!r}")
+    x, y = imbalanced_digits(rare_class, keep, seed)
+    train_share = float((y == rare_class).double().mean())
+    if remedy == "reweight":
+        copies = round(1 / keep)
+        rare = y == rare_class
+        x, y = torch.cat([x[~rare], x[rare].repeat(copies, 1)]), torch.cat([y[~rare], y[rare].repeat(copies)])
+    setup(seed=seed, quiet=True)
+    draws = torch.Generator().manual_seed(seed)
+    if family == BIAS_FAMILIES[0] and remedy == "conditional":
+        per_class = [CategoricalMixture(10, alpha=0.5, random_state=seed).fit(x[y == c]) for c in range(10)]
+        samples = torch.cat([model.sample(n // 10, generator=draws) for model in per_class])
+    elif family == BIAS_FAMILIES[0]:
+        samples = CategoricalMixture(10, alpha=0.5, random_state=seed).fit(x).sample(n, generator=draws)
+    else:
+        model = vae.VAE(vae.SMALL)
+        fit(model, vae.negative_elbo_loss, x, epochs=epochs, batch_size=100, lr=3e-3, seed=seed, progress=False)
+        samples = model.sample(n, generator=draws)
+    classes = features.predict_proba(samples.float().clamp(0, data.NUM_LEVELS - 1)).argmax(1)
+    shares = torch.bincount(classes, minlength=10).double() / len(classes)
+    return {"family": family, "remedy": remedy, "seed": seed, "keep": keep, "rare_class": rare_class,
+            "train_share": train_share, "sample_share": float(shares[rare_class]), "sample_shares": shares.tolist()}
