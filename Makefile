@@ -9,6 +9,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 ASSETS := web/.assets-installed
+# onnxruntime-web's wasm build only: the WebGPU/JSEP files are 26-28 MB each and unneeded.
+ORT_FILES := ort.wasm.min.mjs ort-wasm-simd-threaded.mjs ort-wasm-simd-threaded.wasm
 # The course machines resolve this pin to a local CPU wheel. Elsewhere, on Linux, PyPI's torch
 # brings CUDA packages: use e.g. TORCH_PIN="torch --index-url https://download.pytorch.org/whl/cpu".
 TORCH_PIN ?= torch==2.13.0
@@ -18,7 +20,7 @@ export OMP_NUM_THREADS ?= 1
 JB_FLAGS := --all -W -n --keep-going
 PYTEST_WORKERS ?= 2
 
-.PHONY: help venv assets browser book instructor-book test unit notebooks exercises-check \
+.PHONY: help venv assets course-js browser book instructor-book test unit web-test notebooks exercises-check \
         student grade nbgrader grading-test site-test lab serve benchmarks clean
 
 help:  ## this list
@@ -51,22 +53,36 @@ $(ASSETS): web/package.json
 	cp web/node_modules/requirejs/require.js web/static/widgets/require.js
 	cp web/node_modules/@jupyter-widgets/html-manager/dist/*.js web/static/widgets/
 	cp web/node_modules/@jupyter-widgets/html-manager/dist/*.woff* web/static/widgets/
+	mkdir -p web/static/ort web/static/course
+	cp $(addprefix web/node_modules/onnxruntime-web/dist/,$(ORT_FILES)) web/static/ort/
 	touch $@
 
-assets: $(ASSETS)  ## MathJax, RequireJS and the widget runtime from npm into web/static (offline site)
+# The course's own widget modules, copied on every build (they are sources, not npm packages).
+course-js: $(ASSETS)  ## the course's own widget modules (web/course) into web/static/course
+	rm -rf web/static/course && mkdir -p web/static/course
+	cp web/course/*.mjs web/course/*.js web/course/*.css web/static/course/
+
+assets: $(ASSETS)  ## MathJax, RequireJS, the widget runtime and onnxruntime-web from npm into web/static
 
 # Headless Chromium for the site test (Debian's package; Playwright's download does not work offline).
 browser:  ## headless Chromium for the site tests (Debian package)
 	@command -v chromium >/dev/null || $(call apt_install,chromium)
 
-book: $(STAMP) $(ASSETS)  ## execute every chapter and build the website in _build/html
-	COURSE_STATIC_WIDGETS=1 TQDM_DISABLE=1 $(BIN)/jupyter-book build . $(JB_FLAGS)
+book: $(STAMP) $(ASSETS) course-js  ## execute every chapter and build the website in _build/html
+	COURSE_STATIC_WIDGETS=1 COURSE_WEB_MODELS=$(CURDIR)/web/static/course/models TQDM_DISABLE=1 \
+		$(BIN)/jupyter-book build . $(JB_FLAGS)
 
-instructor-book: $(STAMP) $(ASSETS)  ## the instructor edition of the site (with solutions) in _build_instructor
+instructor-book: $(STAMP) $(ASSETS) course-js  ## the instructor edition of the site (with solutions) in _build_instructor
 	$(BIN)/python -m course_lib.exercises instructor-book --out _build_instructor
 
 unit: $(STAMP)  ## unit tests (no kernels)
 	$(BIN)/pytest -q -n $(PYTEST_WORKERS) -m "not kernel" tests --ignore=tests/site
+
+# The in-page widgets without a browser: exported models in onnxruntime-web's wasm backend, the page's functions.
+web-test: $(STAMP) $(ASSETS)  ## Node tests: exported models in onnxruntime-web against torch, the page's sampling
+	rm -rf _build/web-fixtures
+	$(BIN)/python web/test/make_fixtures.py _build/web-fixtures
+	cd web && COURSE_WEB_FIXTURES=$(CURDIR)/_build/web-fixtures node --test test/
 
 # Grading end to end: real kernels, infinite loops and crashes, time limits (about a minute).
 grading-test: $(STAMP)  ## grading end to end with real kernels (about a minute)
@@ -94,8 +110,9 @@ nbgrader: $(STAMP)  ## export the exercises for nbgrader: make nbgrader OUT=fold
 site-test: $(STAMP) browser  ## browser tests: the built site offline, live widgets in JupyterLab
 	COURSE_REQUIRE_SITE=1 $(BIN)/pytest -q tests/site
 
-test: $(STAMP) $(ASSETS) browser  ## everything: unit, grading-test, notebooks, exercises-check, book, site-test
+test: $(STAMP) $(ASSETS) browser  ## everything: unit, web-test, grading-test, notebooks, exercises-check, book, site-test
 	$(MAKE) unit
+	$(MAKE) web-test
 	$(MAKE) grading-test
 	$(MAKE) notebooks
 	$(MAKE) exercises-check

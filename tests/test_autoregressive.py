@@ -137,6 +137,16 @@ def test_fit_counts_keeps_the_alpha_with_the_lowest_validation_loss():
 # ---------------------------------------------------------------- the chain rule
 
 @pytest.mark.parametrize("name", CHAR_MODELS)
+def test_next_logits_are_the_last_position_of_logits_at_every_length(name):
+    model, condition = CHAR_MODELS[name]()
+    tokens = model.vocabulary.encode(HELD_OUT, condition)  # (N, T)
+    with torch.no_grad():
+        for length in range(1, tokens.shape[1]):  # shorter and longer than the MLP's context
+            torch.testing.assert_close(model.next_logits(tokens[:, :length]), model.logits(tokens[:, :length])[:, -1],
+                                       rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize("name", CHAR_MODELS)
 def test_next_symbol_probabilities_sum_to_one_and_log_prob_is_their_chain_rule_sum(name):
     model, condition = CHAR_MODELS[name]()
     tokens = model.vocabulary.encode(HELD_OUT, condition)  # (N, T)

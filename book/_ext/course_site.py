@@ -8,6 +8,11 @@
   id ``@jupyter-widgets/html-manager/dist``, which RequireJS resolves against
   the page's folder. Map that id onto the folder the site serves it from
   (``_static/widgets``), so widgets render offline on every page.
+- Every page loads the in-page widgets (``_static/course``, from ``web/course``):
+  ``widgets.mjs`` as a module, which turns the placeholders of
+  ``course_lib.widgets.page`` into live widgets; ``fallback.js``, which says on a
+  page opened from disk, where modules do not load, that the animation is shown;
+  and their stylesheet.
 """
 from sphinx.builders.html._assets import _JavaScript
 
@@ -41,5 +46,8 @@ def _fix_scripts(app, pagename, templatename, context, doctree):
 
 
 def setup(app):
+    app.add_js_file("course/fallback.js")
+    app.add_js_file("course/widgets.mjs", type="module")
+    app.add_css_file("course/widgets.css")
     app.connect("html-page-context", _fix_scripts, priority=999)  # after every handler that adds scripts
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -57,6 +57,13 @@ class MLPCharLM(CharLanguageModel, ConfiguredModule):
         embedded = self.embedding(windows).flatten(2)  # (B, T, context * E)
         return self.mlp(embedded)  # (B, T, S)
 
+    def next_logits(self, tokens):
+        """Logits of the symbol after ``tokens`` (B, T): shape (B, S), from the last ``context`` tokens only."""
+        tokens = tokens.clamp(min=0)
+        start = tokens[:, :1].expand(-1, self.config.context - 1)
+        window = torch.cat([start, tokens], dim=1)[:, -self.config.context:]  # (B, context)
+        return self.mlp(self.embedding(window).flatten(1))
+
     def forward(self, tokens):
         """Same as :meth:`logits`."""
         return self.logits(tokens)

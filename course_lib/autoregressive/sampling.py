@@ -99,6 +99,10 @@ class CharLanguageModel:
         self._check_length("words", tokens.shape[1] - 2)
         return tokens
 
+    def next_logits(self, tokens):
+        """Logits of the symbol that follows ``tokens`` (B, T): shape (B, S), the last position of ``logits``."""
+        return self.logits(tokens)[:, -1]
+
     def _log_prob(self, tokens):
         """log p of each encoded word (N,): the chain rule's terms, padding left out."""
         tokens = tokens.to(self.device)
@@ -162,7 +166,7 @@ class CharLanguageModel:
         done = torch.zeros(n, dtype=torch.bool, device=self.device)
         with self._no_grad():
             while tokens.shape[1] <= longest and not done.all():
-                logits = self.logits(tokens)[:, -1].double()  # (n, S)
+                logits = self.next_logits(tokens).double()  # (n, S)
                 if watermark is not None:
                     logits = watermark.bias(logits, tokens[:, -1])
                 probs = filter_logits(logits, temperature, top_k, top_p)

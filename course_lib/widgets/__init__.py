@@ -11,6 +11,12 @@ Each widget in the course is built the same way:
 
 :func:`show` picks between 2 and 3: the website build sets the environment
 variable ``COURSE_STATIC_WIDGETS=1`` because no kernel runs behind the pages.
+4. For the widgets whose model can run in a browser, a *page* version
+   (:mod:`.page`): the model exported to ONNX and computed in the reader's
+   page by ``web/course/widgets.mjs``, with the animation of 3 inside as the
+   fallback; :func:`show` builds it on the website when its third argument
+   is given and the build publishes models (``COURSE_WEB_MODELS``).
+
 ipywidgets is imported only inside the functions that need it.
 
 The package is split by concern: :mod:`.core` holds the generic mechanism
@@ -82,6 +88,7 @@ from .gan import (
     render_gan_walk,
 )
 from .mixture import EM_FIGSIZE, draw_em_state, em_animation, em_stepper
+from .page import gan_sampler_page, names_page, vae_interpolation_page, vae_latent_page, vae_sampler_page
 from .vae import (
     latent_background,
     render_latent_point,
@@ -121,4 +128,6 @@ __all__ = [
     # ethics: chapter 9
     "render_watermark", "watermark_detector", "watermark_examples", "MEMBERSHIP_FIGSIZE", "draw_membership",
     "membership_explorer", "membership_animation",
+    # page: the website's widgets that compute in the reader's browser
+    "vae_sampler_page", "vae_interpolation_page", "vae_latent_page", "gan_sampler_page", "names_page",
 ]

@@ -214,14 +214,25 @@ def image_animation(render, states, titles=None, figsize=(4, 4), interval=300, d
                      interval=interval, dpi=dpi)
 
 
-def show(live_factory, animation_factory):
-    """Display the live widget in a kernel, or the animation on the website build.
+def show(live_factory, animation_factory, page_factory=None):
+    """Display the live widget in a kernel; on the website build, the widget that computes in the page.
 
-    Both arguments are zero-argument callables, so only the one needed is built.
+    ``live_factory`` and ``animation_factory`` take no arguments, so only what is
+    needed is built. On the website build (:func:`static_mode`) with a models
+    folder (:func:`course_lib.widgets.page.models_folder`), ``page_factory(animation)``
+    builds the in-page widget around the animation, its fallback; without one, or
+    without a ``page_factory``, the animation is shown.
     """
     from IPython.display import display
 
-    display(animation_factory() if static_mode() else live_factory())
+    from .page import models_folder
+
+    if not static_mode():
+        display(live_factory())
+    elif page_factory is None or models_folder() is None:
+        display(animation_factory())
+    else:
+        display(page_factory(animation_factory()))
 
 
 def model_on(model, device, cache):

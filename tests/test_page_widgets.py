@@ -1,0 +1,152 @@
+"""The website's in-page widgets: exported models equal torch (onnxruntime), published once under their digest,
+placeholders that carry the spec and the fallback, and show() choosing the right version."""
+import html
+import json
+import re
+
+import numpy as np
+import pytest
+import torch
+
+from course_lib import gan, vae, widgets
+from course_lib.autoregressive import MLPCharLM, NGramCounts, TransformerCharLM, TransformerConfig
+from course_lib.widgets import page
+
+ort = pytest.importorskip("onnxruntime")
+
+
+def run(onnx, **inputs):
+    session = ort.InferenceSession(onnx)
+    return session.run(None, {name: value.numpy() for name, value in inputs.items()})[0]
+
+
+@pytest.fixture(scope="module")
+def small_vae():
+    torch.manual_seed(0)
+    return vae.VAE().eval()
+
+
+def test_the_vae_decoder_equals_decode_mean_at_any_batch_size(small_vae):
+    onnx = page.vae_decoder_onnx(small_vae)
+    for n in (1, 7):
+        z = torch.randn(n, small_vae.config.latent_dim)
+        np.testing.assert_allclose(run(onnx, z=z), small_vae.decode_mean(z).numpy(), rtol=0, atol=1e-5)
+
+
+@pytest.mark.parametrize("config", [gan.DIGITS, gan.DIGITS_CONDITIONAL], ids=["unconditional", "conditional"])
+def test_the_gan_generator_equals_torch(config):
+    torch.manual_seed(1)
+    model = gan.GAN(config).eval()
+    z = torch.randn(5, config.noise_dim)
+    labels = torch.tensor([0, 2, 4, 6, 9]) if model.conditional else None
+    inputs = {"z": z} if labels is None else {"z": z, "labels": labels}
+    with torch.no_grad():
+        expected = model.generator(z, labels).numpy()
+    np.testing.assert_allclose(run(page.gan_generator_onnx(model), **inputs), expected, rtol=0, atol=1e-5)
+
+
+@pytest.mark.parametrize("make", [MLPCharLM, TransformerCharLM, lambda: TransformerCharLM(TransformerConfig(
+    conditions=("female", "male")))], ids=["mlp", "transformer", "conditional transformer"])
+def test_next_symbol_logits_equal_torch_at_every_length(make):
+    torch.manual_seed(2)
+    model = make().eval()
+    onnx = page.next_symbol_onnx(model)
+    start = model.vocabulary.start_token("male" if model.vocabulary.conditions else None)
+    for length in (1, 4, 12):
+        tokens = torch.randint(1, model.vocabulary.num_symbols, (3, length))
+        tokens[:, 0] = start
+        with torch.no_grad():
+            expected = model.next_logits(tokens).numpy()
+        np.testing.assert_allclose(run(onnx, tokens=tokens), expected, rtol=0, atol=1e-5)
+
+
+def test_exporting_leaves_every_modules_training_flag_as_it_was(small_vae):
+    small_vae.train()
+    small_vae.decoder[2].eval()  # one dropout layer off, to see that each flag, not only the top one, is restored
+    page.vae_decoder_onnx(small_vae)
+    assert small_vae.training and small_vae.encoder.training and not small_vae.decoder[2].training
+    small_vae.eval()
+
+
+def test_count_models_are_refused_by_name():
+    with pytest.raises(TypeError, match="model must be a neural character model"):
+        page.next_symbol_onnx(NGramCounts(2).fit(["anna", "bob"]))
+
+
+def test_a_model_is_published_once_under_its_digest(tmp_path):
+    url = page.publish(b"onnx bytes", tmp_path)
+    name = url.split("/")[-1]
+    assert url == f"{page.MODELS_URL}/{name}" and re.fullmatch(r"[0-9a-f]{32}\.onnx", name)
+    written = tmp_path / name
+    before = written.stat().st_mtime_ns
+    assert page.publish(b"onnx bytes", tmp_path) == url and written.stat().st_mtime_ns == before
+    other = page.publish(b"other bytes", tmp_path)
+    assert other != url and sorted(p.name for p in tmp_path.iterdir()) == sorted([name, other.split("/")[-1]])
+
+
+def test_publishing_without_a_models_folder_names_the_variable(monkeypatch):
+    monkeypatch.delenv(page.MODELS_ENV_VAR, raising=False)
+    with pytest.raises(ValueError, match=page.MODELS_ENV_VAR):
+        page.publish(b"x")
+
+
+def spec_of(placeholder):
+    found = re.search(r'data-kind="([^"]+)" data-spec="([^"]*)"', placeholder.data)
+    return found.group(1), json.loads(html.unescape(found.group(2)))
+
+
+def test_the_placeholder_carries_kind_spec_fallback_and_a_hidden_note():
+    from IPython.display import HTML
+
+    placeholder = page.page_widget("vae-sampler", {"model": "models/x.onnx", "quote": "a \"b\" <c>"},
+                                   HTML("<p>the animation</p>"))
+    assert spec_of(placeholder) == ("vae-sampler", {"model": "models/x.onnx", "quote": "a \"b\" <c>"})
+    assert '<div class="course-live" hidden></div>' in placeholder.data
+    assert "<p>the animation</p>" in placeholder.data and '<p class="course-fallback-note" hidden>' in placeholder.data
+    with pytest.raises(ValueError, match="kind must be one of"):
+        page.page_widget("flow-sampler", {}, HTML(""))
+
+
+@pytest.fixture
+def models_folder(tmp_path, monkeypatch):
+    monkeypatch.setenv(widgets.STATIC_ENV_VAR, "1")
+    monkeypatch.setenv(page.MODELS_ENV_VAR, str(tmp_path))
+    return tmp_path
+
+
+def test_page_specs_hold_what_the_page_needs(small_vae, models_folder):
+    from IPython.display import HTML
+
+    fallback = HTML("<p>animation</p>")
+    kind, spec = spec_of(page.vae_sampler_page(small_vae, fallback, n=4, ncols=2))
+    assert kind == "vae-sampler" and (spec["n"], spec["ncols"], spec["latent_dim"], spec["vmax"]) == (4, 2, 8, 16)
+    assert (models_folder / spec["model"].split("/")[1]).is_file()
+    images = torch.randint(0, 17, (3, 64)).float()
+    kind, spec = spec_of(page.vae_interpolation_page(small_vae, images, fallback, 0, 2))
+    np.testing.assert_allclose(spec["latents"], small_vae.encode_mean(images).numpy(), rtol=1e-5, atol=1e-6)
+    assert spec["images"] == images.int().tolist() and (spec["index_a"], spec["index_b"]) == (0, 2)
+    with pytest.raises(ValueError, match="2-D latent space"):
+        page.vae_latent_page(small_vae, np.zeros((240, 240, 3), np.uint8), fallback)
+    names = {"counts": NGramCounts(2).fit(["anna"]), "mlp": MLPCharLM()}
+    kind, spec = spec_of(page.names_page(names, fallback))
+    assert [entry["label"] for entry in spec["models"]] == ["mlp"]  # count models stay in the notebook
+    assert spec["models"][0]["symbols"] == names["mlp"].vocabulary.symbols
+    with pytest.raises(ValueError, match="at least one neural character model"):
+        page.names_page({"counts": names["counts"]}, fallback)
+
+
+def test_show_picks_the_live_widget_the_page_widget_or_the_animation(monkeypatch, tmp_path):
+    from IPython import display
+
+    shown = []
+    monkeypatch.setattr(display, "display", shown.append)
+    live, animation, in_page = (lambda: "live"), (lambda: "animation"), (lambda fallback: f"page around {fallback}")
+    monkeypatch.delenv(widgets.STATIC_ENV_VAR, raising=False)
+    widgets.show(live, animation, in_page)
+    monkeypatch.setenv(widgets.STATIC_ENV_VAR, "1")
+    monkeypatch.delenv(page.MODELS_ENV_VAR, raising=False)
+    widgets.show(live, animation, in_page)  # a website build that publishes no models
+    monkeypatch.setenv(page.MODELS_ENV_VAR, str(tmp_path))
+    widgets.show(live, animation, in_page)
+    widgets.show(live, animation)  # a widget without a page version
+    assert shown == ["live", "animation", "page around animation", "animation"]
