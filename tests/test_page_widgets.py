@@ -10,6 +10,7 @@ import torch
 
 from course_lib import gan, vae, widgets
 from course_lib.autoregressive import MLPCharLM, NGramCounts, TransformerCharLM, TransformerConfig
+from course_lib.watermark import GreenList
 from course_lib.widgets import page
 
 ort = pytest.importorskip("onnxruntime")
@@ -127,7 +128,13 @@ def test_page_specs_hold_what_the_page_needs(small_vae, models_folder):
     assert spec["images"] == images.int().tolist() and (spec["index_a"], spec["index_b"]) == (0, 2)
     with pytest.raises(ValueError, match="2-D latent space"):
         page.vae_latent_page(small_vae, np.zeros((240, 240, 3), np.uint8), fallback)
+    kind, spec = spec_of(page.gan_walk_page(gan.GAN(gan.DIGITS_CONDITIONAL), fallback, 3, 4))
+    assert kind == "gan-walk" and (spec["seed_a"], spec["seed_b"], spec["num_classes"], spec["noise_dim"]) == (3, 4, 10, 32)
     names = {"counts": NGramCounts(2).fit(["anna"]), "mlp": MLPCharLM()}
+    lists = GreenList.for_vocabulary("key", names["mlp"].vocabulary)
+    kind, spec = spec_of(page.watermark_page(lists, names["mlp"].vocabulary, fallback, "smith"))
+    assert kind == "watermark" and spec["green"] == lists.green.int().tolist() and spec["share"] == lists.share
+    assert (spec["text"], spec["alphabet"]) == ("smith", names["mlp"].vocabulary.alphabet)
     kind, spec = spec_of(page.names_page(names, fallback))
     assert [entry["label"] for entry in spec["models"]] == ["mlp"]  # count models stay in the notebook
     assert spec["models"][0]["symbols"] == names["mlp"].vocabulary.symbols

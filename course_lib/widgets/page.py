@@ -31,7 +31,7 @@ from .core import static_mode
 MODELS_ENV_VAR = "COURSE_WEB_MODELS"
 MODELS_URL = "models"  # the folder's name under the site's _static/course/, where widgets.mjs looks
 VMAX = NUM_LEVELS - 1  # the grey level drawn black, as in course_lib.plotting.digit_tiles
-KINDS = ("vae-sampler", "vae-interpolation", "vae-latent", "gan-sampler", "names")
+KINDS = ("vae-sampler", "vae-interpolation", "vae-latent", "gan-sampler", "gan-walk", "names", "watermark")
 
 
 def models_folder():
@@ -202,8 +202,25 @@ def gan_sampler_page(model, animation, n=16, ncols=8, seed=0):
     n = check_count("n", n, bytes_each=64, minimum=1)
     spec = {"model": publish(gan_generator_onnx(model)), "noise_dim": model.config.noise_dim,
             "num_classes": model.config.num_classes, "n": n, "ncols": ncols, "seed": seed,
-            "max_truncation": NO_TRUNCATION, "low": model.config.low, "high": model.config.high, "vmax": VMAX}
+            "max_truncation": NO_TRUNCATION, "vmax": VMAX}
     return page_widget("gan-sampler", spec, animation)
+
+
+def gan_walk_page(model, animation, seed_a=0, seed_b=1):
+    """The page version of :func:`~course_lib.widgets.gan_latent_walk`: two noise seeds, the position on the path
+    and its method, and for a conditional GAN the class."""
+    spec = {"model": publish(gan_generator_onnx(model)), "noise_dim": model.config.noise_dim,
+            "num_classes": model.config.num_classes, "seed_a": seed_a, "seed_b": seed_b, "vmax": VMAX}
+    return page_widget("gan-walk", spec, animation)
+
+
+def watermark_page(lists, vocabulary, examples, text=""):
+    """The page version of :func:`~course_lib.widgets.watermark_detector`: the key's green lists go into the page
+    (no model is needed to test a text), which colours each typed symbol and computes z as
+    :meth:`course_lib.watermark.GreenList.detect` does; ``examples`` (the static HTML) is the fallback."""
+    spec = {"green": lists.green.int().tolist(), "share": lists.share, "symbols": vocabulary.symbols,
+            "alphabet": vocabulary.alphabet, "text": text}
+    return page_widget("watermark", spec, examples)
 
 
 def names_page(models, animation, n=16, seed=0):

@@ -115,3 +115,22 @@ export function drawTiles(canvas, images, n, ncols, vmax, scale = 8, pad = 1) {
   }
   context.putImageData(rgba, 0, 0);
 }
+
+// course_lib.watermark.GreenList.detect on typed words: each symbol (every character and each word's end) scored
+// against the token before it (the start token first); z = (G - share T) / sqrt(T share (1 - share)).
+export function watermarkScore(green, share, symbols, words) {
+  const scored = [];
+  let greens = 0;
+  for (const word of words) {
+    const ids = [0, ...[...word].map((c) => symbols.indexOf(c)), 0];
+    const row = [];
+    for (let i = 1; i < ids.length; i += 1) {
+      const isGreen = green[ids[i - 1]][ids[i]] === 1;
+      greens += isGreen ? 1 : 0;
+      row.push([symbols[ids[i]], isGreen]);
+    }
+    scored.push(row);
+  }
+  const total = scored.reduce((n, row) => n + row.length, 0);
+  return { scored, greens, total, z: (greens - share * total) / Math.sqrt(total * share * (1 - share)) };
+}

@@ -1,7 +1,7 @@
 // The course's in-page widgets: each placeholder written by course_lib.widgets.page becomes controls and a
 // picture computed in the reader's browser by onnxruntime-web's wasm build (single-threaded, no network beyond
 // this site). The placeholder's animation stays visible until the model has run once, and for good if it cannot.
-import { generator, filterProbs, latentPath, drawTiles, truncatedNormal, pick } from "./sampling.mjs";
+import { generator, filterProbs, latentPath, drawTiles, truncatedNormal, pick, watermarkScore } from "./sampling.mjs";
 
 const HERE = new URL(".", import.meta.url);
 let runtime = null;
@@ -105,24 +105,29 @@ class Widget {
   }
 
   listen(...inputs) {
-    for (const input of inputs) input.addEventListener(input.tagName === "BUTTON" ? "click" : "input", () => this.update());
+    for (const input of inputs) {
+      input.addEventListener(input.tagName === "BUTTON" ? "click" : "input", () => this.update());
+    }
   }
 
   // Coalesce changes that arrive while a render runs: the last state wins.
   update() {
     if (this.pending) { this.again = true; return this.pending; }
     this.pending = (async () => {
-      do {
-        this.again = false;
-        const start = performance.now();
-        await this.render();
-        const ms = performance.now() - start;
-        this.renders += 1;
-        this.element.dataset.latencyMs = ms.toFixed(2);
-        this.element.dataset.renders = String(this.renders);
-        this.status.textContent = `computed in this page in ${ms.toFixed(1)} ms`;
-      } while (this.again);
-      this.pending = null;
+      try {
+        do {
+          this.again = false;
+          const start = performance.now();
+          await this.render();
+          const ms = performance.now() - start;
+          this.renders += 1;
+          this.element.dataset.latencyMs = ms.toFixed(2);
+          this.element.dataset.renders = String(this.renders);
+          this.status.textContent = `computed in this page in ${ms.toFixed(1)} ms`;
+        } while (this.again);
+      } finally {
+        this.pending = null;
+      }
     })();
     return this.pending;
   }
@@ -256,6 +261,71 @@ class GANSampler extends Widget {
   }
 }
 
+class GANWalk extends Widget {
+  constructor(element, spec) {
+    super(element, spec);
+    this.seedA = number(this.controls, "seed A", { value: spec.seed_a });
+    this.seedB = number(this.controls, "seed B", { value: spec.seed_b });
+    this.t = slider(this.controls, "A → B", { min: 0, max: 1, step: 0.01, value: 0.5 });
+    this.method = dropdown(this.controls, "path", [["slerp", "slerp"], ["linear", "linear"]], "slerp");
+    if (spec.num_classes) {
+      this.label = dropdown(this.controls, "class",
+        Array.from({ length: spec.num_classes }, (_, c) => [String(c), String(c)]), "0");
+    }
+    this.listen(this.seedA, this.seedB, this.t, this.method, ...(this.label ? [this.label] : []));
+  }
+
+  async render() {
+    const { noise_dim: d, vmax, model } = this.spec;
+    const ends = [this.seedA, this.seedB].map((seed) => Array.from(normals(generator(Number(seed.value)), d)));
+    const middle = latentPath(ends[0], ends[1], Number(this.t.value), this.method.value);
+    const z = Float32Array.from([...ends[0], ...middle, ...ends[1]]);
+    const feeds = { z: ["float32", z, [3, d]] };
+    if (this.label) feeds.labels = ["int64", new BigInt64Array(3).fill(BigInt(this.label.value)), [3]];
+    drawTiles(this.picture, await run(model, feeds), 3, 3, vmax);
+  }
+}
+
+// The chapter 9 detector: each symbol of the typed names green or red by the key's list for the token before it,
+// and z = (green - share * total) / sqrt(total * share * (1 - share)), as course_lib.watermark.GreenList.z_score.
+class Watermark extends Widget {
+  constructor(element, spec) {
+    super(element, spec);
+    this.picture.remove();
+    this.result = Object.assign(document.createElement("div"), { className: "course-watermark" });
+    this.live.insertBefore(this.result, this.status);
+    this.text = textbox(this.controls, "names", "e.g. smith jones");
+    this.text.value = spec.text;
+    this.listen(this.text);
+  }
+
+  async render() {
+    const { green, share, symbols, alphabet } = this.spec;
+    const words = this.text.value.toLowerCase().split(/\s+/).filter(Boolean);
+    const unknown = [...new Set(words.join(""))].filter((c) => !alphabet.includes(c));
+    if (!words.length || unknown.length) {
+      this.result.textContent = words.length ? `text holds characters outside the vocabulary: ${unknown.join(", ")}`
+        : "Type one or more names, separated by spaces.";
+      return;
+    }
+    const { scored, greens, total, z } = watermarkScore(green, share, symbols, words);
+    const line = document.createElement("p");
+    line.className = "course-watermark-text";
+    for (const row of scored) {
+      for (const [symbol, isGreen] of row) {
+        line.append(Object.assign(document.createElement("span"),
+          { textContent: symbol, className: isGreen ? "course-green" : "course-red" }));
+      }
+      line.append(" ");
+    }
+    const verdict = z > 4 ? "watermarked (z > 4)" : "no evidence of the watermark (z <= 4)";
+    const summary = document.createElement("p");
+    summary.textContent = `${greens} of ${total} symbols green (chance: ${Math.round(100 * share)}%); ` +
+      `z = ${z.toFixed(2)}: ${verdict}`;
+    this.result.replaceChildren(line, summary);
+  }
+}
+
 class Names extends Widget {
   constructor(element, spec) {
     super(element, spec);
@@ -327,7 +397,7 @@ class Names extends Widget {
 }
 
 const KINDS = { "vae-sampler": VAESampler, "vae-interpolation": VAEInterpolation, "vae-latent": VAELatent,
-  "gan-sampler": GANSampler, "names": Names };
+  "gan-sampler": GANSampler, "gan-walk": GANWalk, "names": Names, "watermark": Watermark };
 
 export async function mount(element) {
   const Kind = KINDS[element.dataset.kind];
@@ -343,7 +413,10 @@ function mountAll() {
     mount(element).catch((error) => {
       element.dataset.failed = String(error);
       const note = element.querySelector(".course-fallback-note");
-      if (note) { note.textContent = `This widget could not run here (${error}); it shows the animation.`; note.hidden = false; }
+      if (note) {
+        note.textContent = `This widget could not run here (${error}); it shows the animation.`;
+        note.hidden = false;
+      }
     });
   }
 }

@@ -13,6 +13,7 @@ import torch
 from course_lib import gan, latent, plotting, vae
 from course_lib._cli import OneLineParser
 from course_lib.autoregressive import MLPCharLM, TransformerCharLM, TransformerConfig, filter_logits
+from course_lib.watermark import GreenList
 from course_lib.widgets import page
 
 
@@ -56,7 +57,13 @@ def functions():
              for t in (0.0, 0.3, 1.0) for method in ("linear", "slerp")]
     images = torch.rand(5, 64, dtype=torch.float64) * 17 - 0.5  # a little outside [0, 16]: clipped
     tiles = plotting.digit_tiles(images, ncols=3)
-    return {"filter": filtered, "paths": paths,
+    names = MLPCharLM()
+    lists = GreenList.for_vocabulary("fixture key", names.vocabulary)
+    words = ["smith", "jones", "garcia", "a"]
+    z, green, total = lists.detect(words, names.vocabulary)
+    watermark = {"green": lists.green.int().tolist(), "share": lists.share, "symbols": names.vocabulary.symbols,
+                 "words": words, "z": z, "greens": green, "total": total}
+    return {"filter": filtered, "paths": paths, "watermark": watermark,
             "tiles": {"images": images.flatten().tolist(), "n": 5, "ncols": 3, "vmax": 16,
                       "height": tiles.shape[0], "width": tiles.shape[1], "pixels": tiles.flatten().tolist()}}
 

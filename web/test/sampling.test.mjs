@@ -3,7 +3,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { generator, truncatedNormal, filterProbs, pick, latentPath, tilePixels } from "../course/sampling.mjs";
+import { generator, truncatedNormal, filterProbs, pick, latentPath, tilePixels, watermarkScore }
+  from "../course/sampling.mjs";
 
 const FOLDER = process.env.COURSE_WEB_FIXTURES;
 if (!FOLDER) throw new Error("set COURSE_WEB_FIXTURES to the folder make_fixtures.py wrote (make web-test does)");
@@ -57,4 +58,13 @@ test("the tiles equal course_lib.plotting.digit_tiles", () => {
   assert.equal(tiles.width, width);
   assert.equal(tiles.height, height);
   close(Array.from(tiles.pixels), pixels, 0, "pixel");
+});
+
+test("the watermark score equals course_lib.watermark.GreenList.detect", () => {
+  const { green, share, symbols, words, z, greens, total } = reference.watermark;
+  const score = watermarkScore(green, share, symbols, words);
+  assert.equal(score.greens, greens);
+  assert.equal(score.total, total);
+  assert.ok(Math.abs(score.z - z) < 1e-12, `${score.z} vs ${z}`);
+  assert.deepEqual(score.scored.map((row) => row.map(([symbol]) => symbol).join("")), words.map((w) => `${w}.`));
 });

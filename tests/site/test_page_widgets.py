@@ -1,0 +1,119 @@
+"""The website's widgets compute in the page: served over HTTP every control changes the picture, with no request
+leaving 127.0.0.1 and no console error; opened from disk, the animation and a one-line note stay."""
+from urllib.parse import urlparse
+
+import pytest
+
+# pages -> the in-page widgets each must hold (course_lib.widgets.page kinds, in page order)
+EXPECTED = {
+    "notebooks/04_variational_autoencoders": ["vae-sampler", "vae-latent", "vae-interpolation"],
+    "notebooks/05_generative_adversarial_networks": ["gan-sampler", "gan-walk", "gan-sampler"],
+    "notebooks/06_autoregressive_models": ["names"],
+    "notebooks/09_ethics": ["watermark"],
+}
+
+# Runs in the page: change each control of one widget in turn, wait for the widget to render again, and report
+# whether the picture changed and how long the render took (widgets.mjs writes data-renders and data-latency-ms).
+EXERCISE_CONTROLS = """async (element) => {
+  const picture = () => {
+    const canvas = element.querySelector('.course-live canvas');
+    const text = element.querySelector('.course-names, .course-watermark');
+    return (canvas && canvas.isConnected && canvas.width ? canvas.toDataURL() : '') + (text ? text.textContent : '');
+  };
+  const rendered = async (before) => {
+    for (let i = 0; i < 1000; i += 1) {
+      if (Number(element.dataset.renders) > before) return;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    throw new Error('no render within 10 s');
+  };
+  const results = [];
+  for (const control of element.querySelectorAll('.course-live [data-control]')) {
+    if (control.tagName === 'SELECT' && control.options.length < 2) continue;
+    const before = Number(element.dataset.renders);
+    const shown = picture();
+    if (control.tagName === 'BUTTON') control.click();
+    else {
+      if (control.tagName === 'SELECT') {
+        control.value = [...control.options].find((option) => option.value !== control.value).value;
+      } else if (control.type === 'range') {
+        control.value = Number(control.value) === Number(control.max) ? control.min : control.max;
+      } else if (control.type === 'number') {
+        control.value = String(Number(control.value) + 1);
+      } else {
+        control.value = 'ma';
+      }
+      control.dispatchEvent(new Event('input'));
+    }
+    await rendered(before);
+    await new Promise((resolve) => setTimeout(resolve, 50));  // a render queued behind this one
+    results.push({control: control.dataset.control, changed: picture() !== shown,
+                  latency: Number(element.dataset.latencyMs)});
+  }
+  return results;
+}"""
+
+
+def _open(browser, url):
+    page = browser.new_page()
+    external, errors = [], []
+
+    def on_request(route):
+        url = route.request.url
+        if url.startswith(("http://", "https://")) and urlparse(url).hostname != "127.0.0.1":
+            external.append(url)
+            return route.abort()
+        return route.continue_()
+
+    page.route("**/*", on_request)
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(url, wait_until="load")
+    return page, external, errors
+
+
+@pytest.mark.parametrize("path", EXPECTED)
+def test_every_control_of_every_in_page_widget_changes_its_picture(browser, site_url, path):
+    page, external, errors = _open(browser, f"{site_url}/{path}.html")
+    try:
+        widgets = page.locator(".course-page-widget")
+        assert widgets.evaluate_all("els => els.map(e => e.dataset.kind)") == EXPECTED[path]
+        page.wait_for_function(f"document.querySelectorAll('.course-page-widget[data-ready]').length == "
+                               f"{len(EXPECTED[path])}", timeout=60000)
+        for i in range(widgets.count()):
+            widget = widgets.nth(i)
+            assert widget.locator(".course-fallback").is_hidden() and widget.locator(".course-live").is_visible()
+            results = widget.evaluate(EXERCISE_CONTROLS)
+            assert len(results) >= (1 if EXPECTED[path][i] == "watermark" else 2), (path, i, results)
+            unchanged = [r["control"] for r in results if not r["changed"]]
+            assert not unchanged, f"{path}, widget {i}: no new picture after changing {unchanged}"
+            assert all(r["latency"] > 0 for r in results), results
+        assert not external, f"{path}: requests left 127.0.0.1: {external}"
+        assert not errors, f"{path}: console errors: {errors}"
+    finally:
+        page.close()
+
+
+def test_a_page_opened_from_disk_keeps_the_animations_and_says_why(browser, site_dir):
+    page = browser.new_page()
+    try:
+        page.goto((site_dir / "notebooks" / "04_variational_autoencoders.html").as_uri(), wait_until="load")
+        page.wait_for_timeout(1500)  # time for a module that would load to mount the widgets
+        widgets = page.locator(".course-page-widget")
+        assert widgets.count() == len(EXPECTED["notebooks/04_variational_autoencoders"])
+        for i in range(widgets.count()):
+            widget = widgets.nth(i)
+            assert widget.get_attribute("data-ready") is None
+            assert widget.locator(".course-live").is_hidden() and widget.locator(".course-fallback").is_visible()
+            assert widget.locator(".course-fallback-note").is_visible()
+            assert "make serve" in widget.locator(".course-fallback-note").inner_text()
+    finally:
+        page.close()
+
+
+def test_the_site_ships_the_wasm_runtime_only_and_within_20_mb(site_dir):
+    runtime = sorted(p.name for p in (site_dir / "_static" / "ort").iterdir())
+    assert runtime == ["ort-wasm-simd-threaded.mjs", "ort-wasm-simd-threaded.wasm", "ort.wasm.min.mjs"]
+    added = [*(site_dir / "_static" / "ort").iterdir(), *(site_dir / "_static" / "course").rglob("*")]
+    total = sum(p.stat().st_size for p in added if p.is_file())
+    assert total <= 20 * 2**20, f"the in-page widgets add {total / 2**20:.1f} MiB to the site"
