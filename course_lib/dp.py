@@ -19,6 +19,26 @@ from ._checks import check_int, check_number, check_seed
 from .train import History
 
 
+def epsilon(noise_multiplier, sample_rate, steps, delta):
+    """The epsilon that DP-SGD spends in ``steps`` steps at Poisson sampling rate q = ``sample_rate`` and noise
+    multiplier sigma, for a given ``delta``: Opacus's Rényi accountant, as :func:`fit_private` reports it.
+
+    No training is needed: epsilon depends on (q, sigma, steps, delta) only, so a run's guarantee can be
+    restated at another delta. Infinite for sigma 0.
+    """
+    from opacus.accountants import RDPAccountant
+
+    check_number("noise_multiplier", noise_multiplier)
+    check_number("sample_rate", sample_rate, 0, strict=True, maximum=1)
+    check_int("steps", steps, 1)
+    check_number("delta", delta, strict=True, maximum=1)
+    if noise_multiplier == 0:
+        return float("inf")
+    accountant = RDPAccountant()
+    accountant.history = [(float(noise_multiplier), float(sample_rate), int(steps))]
+    return accountant.get_epsilon(delta)
+
+
 def fit_private(model, loss_fn, train_data, *, epochs=30, batch_size=100, lr=1e-3, noise_multiplier=1.0,
                 max_grad_norm=1.0, delta=1e-5, seed=0):
     """Train ``model`` in place with DP-SGD (Adam on the noisy clipped gradients); return the history and epsilon.

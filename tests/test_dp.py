@@ -26,6 +26,18 @@ def test_epsilon_is_the_rdp_accountants_for_the_steps_taken(digits):
     accountant = RDPAccountant()
     accountant.history = [(1.1, 20 / 200, 3 * 200 // 20)]  # (sigma, sampling rate q, steps)
     assert math.isclose(epsilon, accountant.get_epsilon(1e-4), rel_tol=1e-9)
+    assert math.isclose(dp.epsilon(1.1, 0.1, 30, 1e-4), epsilon, rel_tol=1e-9)  # restated without training
+
+
+def test_epsilon_grows_as_delta_shrinks_and_is_infinite_without_noise():
+    assert dp.epsilon(1.0, 0.1, 600, 1e-5) > dp.epsilon(1.0, 0.1, 600, 1e-3) > dp.epsilon(4.0, 0.1, 600, 1e-3)
+    assert dp.epsilon(0.0, 0.1, 600, 1e-3) == float("inf")
+    with pytest.raises(ValueError, match="sample_rate"):
+        dp.epsilon(1.0, 0.0, 600, 1e-3)
+    with pytest.raises(TypeError, match="steps must be an int"):
+        dp.epsilon(1.0, 0.1, 600.0, 1e-3)
+    with pytest.raises(ValueError, match="delta"):
+        dp.epsilon(1.0, 0.1, 600, 0.0)
 
 
 def test_more_noise_spends_less_privacy_and_no_noise_spends_all(digits):

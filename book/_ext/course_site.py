@@ -8,6 +8,8 @@
   id ``@jupyter-widgets/html-manager/dist``, which RequireJS resolves against
   the page's folder. Map that id onto the folder the site serves it from
   (``_static/widgets``), so widgets render offline on every page.
+- The theme reads its light/dark mode from the page and logs a console error
+  when none was configured ("Got invalid theme mode"); configure "auto".
 - Every page loads the in-page widgets (``_static/course``, from ``web/course``):
   ``widgets.mjs`` as a module, which turns the placeholders of
   ``course_lib.widgets.page`` into live widgets; ``fallback.js``, which says on a
@@ -45,7 +47,12 @@ def _fix_scripts(app, pagename, templatename, context, doctree):
     scripts[:] = unique  # in place: Sphinx renders the list it handed to the handlers
 
 
+def _default_mode(app, config):
+    config.html_theme_options.setdefault("default_mode", "auto")
+
+
 def setup(app):
+    app.connect("config-inited", _default_mode)
     app.add_js_file("course/fallback.js")
     app.add_js_file("course/widgets.mjs", type="module")
     app.add_css_file("course/widgets.css")

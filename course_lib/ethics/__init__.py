@@ -35,17 +35,17 @@ from pathlib import Path
 
 import torch
 
-from .. import _results, data, metrics, pretrained
+from .. import _results, data, metrics, pretrained, vae
 from .._checks import check_choice
 from ..mixture import CategoricalMixture
 from ..watermark import GreenList
 from . import runs, tables
-from .runs import (BIAS_FAMILIES, COSTED, DETECTED_FAMILIES, MEMBERS_SCORED, RARE_CLASS, bias_run, cost_run,
-                   detection_run, edit_names, false_positive_rate, imbalanced_digits, membership_model, membership_run,
-                   names_copy_run, text_scores, watermark_run)
+from .runs import (BIAS_EPOCHS, BIAS_FAMILIES, COSTED, DETECTED_FAMILIES, MEMBERS_SCORED, RARE_CLASS, bias_run,
+                   cost_run, detection_run, edit_names, false_positive_rate, imbalanced_digits, membership_attack,
+                   membership_model, membership_run, names_copy_run, text_scores, watermark_run)
 
 PATH = Path(__file__).with_name("results.json")
-RESULTS_SHA256 = "5ca4587e3eb68a4f1590fe9586156ed1a630574f20e357499558bc7948eac6ad"
+RESULTS_SHA256 = "0e92e66d908195d1a203a18acb43447812c451d22fdc8640763ae8fcd157607a"
 
 MEMBER_EPOCHS = {50: 600, 200: 300, 1000: 60}  # training digits -> epochs: about 600 updates each
 TIMES = (10, 30, 100, 300)  # epochs at n = 200: the attack against training time
@@ -58,9 +58,10 @@ KEY, GAMMA, DELTAS = "course", 0.5, (1.0, 2.0, 4.0)
 WATERMARK_DELTA = 2.0  # the strength chapter 9 adopts
 EDIT_SHARES = (0.0, 0.1, 0.25, 0.5)
 RARE_KEPT = (0.001, 0.1, 0.3, 1.0)  # shares of its training examples kept; 0.001 keeps one: the floor
+REMEDIED_KEPT = (0.1, 0.3)  # the rare shares the remedies are tried at
 BIAS_SETTINGS = ([(family, keep, None) for family in BIAS_FAMILIES for keep in RARE_KEPT]
-                 + [(family, keep, "reweight") for family in BIAS_FAMILIES for keep in RARE_KEPT[1:3]]
-                 + [(BIAS_FAMILIES[0], keep, "conditional") for keep in RARE_KEPT[1:3]])
+                 + [(family, keep, "reweight") for family in BIAS_FAMILIES for keep in REMEDIED_KEPT]
+                 + [(BIAS_FAMILIES[0], keep, "conditional") for keep in REMEDIED_KEPT])
 
 FULL = {"seeds": 5, "dp_seeds": 3, "epoch_share": 1.0, "name_steps": 2000, "watermarked": 400,
         "detected": DETECTED_FAMILIES}
@@ -100,7 +101,7 @@ def _names(size):
 
 
 def _detection(size):
-    full = runs.vae.DIGITS_RECIPE["epochs"]
+    full = vae.DIGITS_RECIPE["epochs"]
     return {"families": {family: [detection_run(family, seed, vae_epochs=_epochs(full, size))
                                   for seed in range(size["seeds"])] for family in size["detected"]},
             "vae_epochs": {str(e): [detection_run("VAE", seed, vae_epochs=min(e, _epochs(full, size)))
@@ -128,7 +129,7 @@ def _watermark(size):
 
 
 def _bias(size):
-    return [bias_run(family, RARE_CLASS, keep, seed, remedy, epochs=_epochs(60, size))
+    return [bias_run(family, RARE_CLASS, keep, seed, remedy, epochs=_epochs(BIAS_EPOCHS, size))
             for family, keep, remedy in BIAS_SETTINGS for seed in range(size["seeds"])]
 
 
@@ -158,6 +159,9 @@ def load(path=None):
     return _results.load(PATH, RESULTS_SHA256, "benchmarks/ethics.py", path)
 
 
-__all__ = ["BIAS_FAMILIES", "DETECTED_FAMILIES", "MEMBERS_SCORED", "bias_run", "cost_run", "detection_run",
-           "edit_names", "false_positive_rate", "imbalanced_digits", "load", "membership_model", "membership_run",
-           "names_copy_run", "run", "text_scores", "watermark_run"]
+__all__ = ["BIAS_EPOCHS", "BIAS_FAMILIES", "BIAS_SETTINGS", "COSTED", "DELTAS", "DETECTED_FAMILIES", "DP_DELTA",
+           "DP_SIZE", "EDIT_SHARES", "FULL", "GAMMA", "KEY", "MEMBERS_SCORED", "MEMBER_EPOCHS", "NAME_SIZES", "NOISE",
+           "RARE_CLASS", "RARE_KEPT", "REMEDIED_KEPT", "SECTIONS", "SMALL", "TIMES", "WATERMARK_DELTA", "bias_run",
+           "cost_run", "detection_run", "edit_names", "false_positive_rate", "imbalanced_digits", "load",
+           "membership_attack", "membership_model", "membership_run", "names_copy_run", "run", "text_scores",
+           "watermark_run"]

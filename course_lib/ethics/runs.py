@@ -30,13 +30,21 @@ import time
 import torch
 
 from .. import data, dp, features, metrics, pretrained, setup, vae
-from .._checks import check_choice, check_int
+from .._checks import check_choice, check_int, check_number
 from ..autoregressive import MLPCharLM, MLPConfig, next_token_loss
 from ..mixture import CategoricalMixture
 from ..train import fit
 from ..watermark import GreenList
 
 MEMBERS_SCORED = 200  # at most this many members and as many test digits are scored
+NAME_BATCH = 256  # names per update of names_copy_run
+DETECTED_FAMILIES = ("independent pixels", "mixture of 10 categoricals", "VAE", "GAN (shipped)",
+                     "pixel transformer (shipped)")
+COSTED = ("mixture of 10 categoricals", "VAE", "names-mlp", "names-transformer", "digits-gan-0", "digits-pixels")
+BIAS_FAMILIES = ("mixture of 10 categoricals", "VAE")
+BIAS_REMEDIES = (None, "reweight", "conditional")
+BIAS_EPOCHS = 60  # the VAE of bias_run, as membership_run's at 1,000 digits
+RARE_CLASS = 0  # the feature network almost never calls a sample without zeros "0": a floor near 0%
 
 
 def membership_model(n, epochs, seed, noise_multiplier=None, max_grad_norm=1.0, batch_size=None, lr=3e-3,
@@ -83,42 +91,52 @@ def membership_model(n, epochs, seed, noise_multiplier=None, max_grad_norm=1.0, 
     return model.eval(), train, x_test, epsilon
 
 
-def membership_run(n, epochs, seed, noise_multiplier=None, max_grad_norm=1.0, batch_size=None, lr=3e-3,
-                   delta=1e-3, num_resamples=200):
-    """Train a VAE (:func:`membership_model`) and attack it with its own ELBO.
+def membership_attack(model, members, non_members, seed, num_resamples=200):
+    """Attack a trained VAE with its own ELBO: members against non-members, up to :data:`MEMBERS_SCORED` each.
 
-    Up to :data:`MEMBERS_SCORED` members and as many test digits are scored; the
-    arguments are those of :func:`membership_model`, and ``seed`` also seeds the
-    ELBO's draws and the bootstrap.
+    ``seed`` seeds the ELBO's draws, the model's samples and the bootstrap.
 
     Returns
     -------
     dict
         ``auc`` with ``auc_low`` and ``auc_high`` (95% bootstrap over the scored
-        digits), ``train_nll`` and ``test_nll`` (-ELBO, nats per digit),
-        ``epsilon`` (None without DP), ``nearest_sample`` and ``nearest_held_out``
+        digits), ``train_nll`` and ``test_nll`` (-ELBO of the scored members and
+        non-members, nats per digit), ``nearest_sample`` and ``nearest_held_out``
         (median distance, in the feature network's space, from the model's
-        samples and from test digits to the nearest of its training digits:
-        samples much closer than fresh digits are near-copies) and the arguments.
+        samples and from the non-members to the nearest member: samples much
+        closer than fresh digits are near-copies).
     """
-    model, train, x_test, epsilon = membership_model(n, epochs, seed, noise_multiplier, max_grad_norm, batch_size,
-                                                     lr, delta)
-    scored = min(n, MEMBERS_SCORED)
+    check_int("num_resamples", num_resamples, 1)
+    scored = min(len(members), MEMBERS_SCORED)
     with torch.no_grad():
         draws = torch.Generator().manual_seed(seed)
-        members, others = model.elbo(train[:scored], generator=draws), model.elbo(x_test[:scored], generator=draws)
+        inside = model.elbo(members[:scored], generator=draws)
+        outside = model.elbo(non_members[:scored], generator=draws)
         samples = model.sample(scored, generator=draws).clamp(0, data.NUM_LEVELS - 1)
-    nearest_sample, nearest_held_out = metrics.memorization(features.embed(train), features.embed(samples),
-                                                            features.embed(x_test[:scored]))
-    auc, low, high = metrics.bootstrap_interval(metrics.membership_auc, members, others,
-                                                num_resamples=num_resamples, seed=seed)
-    return {"n": n, "epochs": epochs, "seed": seed, "noise_multiplier": noise_multiplier, "auc": auc,
-            "auc_low": low, "auc_high": high, "train_nll": -members.mean().item(), "test_nll": -others.mean().item(),
-            "epsilon": epsilon, "nearest_sample": nearest_sample.median().item(),
+    nearest_sample, nearest_held_out = metrics.memorization(features.embed(members), features.embed(samples),
+                                                            features.embed(non_members[:scored]))
+    auc, low, high = metrics.bootstrap_interval(metrics.membership_auc, inside, outside, num_resamples=num_resamples,
+                                                seed=seed)
+    return {"auc": auc, "auc_low": low, "auc_high": high, "train_nll": -inside.mean().item(),
+            "test_nll": -outside.mean().item(), "nearest_sample": nearest_sample.median().item(),
             "nearest_held_out": nearest_held_out.median().item()}
 
 
-NAME_BATCH = 256
+def membership_run(n, epochs, seed, noise_multiplier=None, max_grad_norm=1.0, batch_size=None, lr=3e-3,
+                   delta=1e-3, num_resamples=200):
+    """Train a VAE (:func:`membership_model`) and attack it (:func:`membership_attack`), both seeded by ``seed``.
+
+    Returns
+    -------
+    dict
+        The attack's figures, ``epsilon`` (None without DP) and the arguments.
+    """
+    model, members, non_members, epsilon = membership_model(n, epochs, seed, noise_multiplier, max_grad_norm,
+                                                            batch_size, lr, delta)
+    attack = membership_attack(model, members, non_members, seed, num_resamples)
+    nearest = {key: attack.pop(key) for key in ("nearest_sample", "nearest_held_out")}  # the data file's key order
+    return {"n": n, "epochs": epochs, "seed": seed, "noise_multiplier": noise_multiplier, **attack, "epsilon": epsilon,
+            **nearest}
 
 
 def names_copy_run(n, seed, steps=2000, num_samples=1000):
@@ -138,6 +156,8 @@ def names_copy_run(n, seed, steps=2000, num_samples=1000):
     """
     names = data.load_names("train", "last")
     check_int("n", n, 1, len(names))
+    check_int("steps", steps, 1)
+    check_int("num_samples", num_samples, 1)
     order = torch.randperm(len(names), generator=torch.Generator().manual_seed(seed))[:n]
     train = [names[i] for i in order.tolist()]
     test = data.load_names("test", "last")
@@ -155,10 +175,6 @@ def names_copy_run(n, seed, steps=2000, num_samples=1000):
             "held_out": metrics.copy_rate(samples, test), "train_nll": nll["train"], "test_nll": nll["test"]}
 
 
-DETECTED_FAMILIES = ("independent pixels", "mixture of 10 categoricals", "VAE", "GAN (shipped)",
-                     "pixel transformer (shipped)")
-
-
 def _digit_model(family, seed, vae_epochs):
     x_train, _ = data.load_digits("train")
     setup(seed=seed, quiet=True)
@@ -173,6 +189,7 @@ def _digit_model(family, seed, vae_epochs):
         return model.eval()
     if family == "GAN (shipped)":
         return pretrained.load(f"digits-gan-{pretrained.GAN_SEEDS[seed % len(pretrained.GAN_SEEDS)]}")
+    check_choice("family", family, DETECTED_FAMILIES)
     return pretrained.load("digits-pixels")
 
 
@@ -200,9 +217,6 @@ def detection_run(family, seed, vae_epochs=vae.DIGITS_RECIPE["epochs"]):
             "accuracy": metrics.classifier_two_sample_test(real, fake, seed=seed), "fid": metrics.fid(real, fake)}
 
 
-COSTED = ("mixture of 10 categoricals", "VAE", "names-mlp", "names-transformer", "digits-gan-0", "digits-pixels")
-
-
 def cost_run(name):
     """Train one course model as the course does and time it: the wall seconds, threads and parameters.
 
@@ -213,7 +227,7 @@ def cost_run(name):
 
     check_choice("name", name, COSTED)
     start = time.perf_counter()
-    if name in COSTED[:2]:
+    if name in ("mixture of 10 categoricals", "VAE"):
         model = _digit_model(name, 0, vae.DIGITS_RECIPE["epochs"])
     else:
         model, _ = build.build(name)
@@ -225,6 +239,9 @@ def cost_run(name):
 
 def text_scores(lists, vocabulary, names, names_per_text):
     """(z, green, total) of each text made of ``names_per_text`` consecutive names (a partial last group is dropped)."""
+    check_int("names_per_text", names_per_text, 1)
+    if len(names) < names_per_text:
+        raise ValueError(f"names must hold at least names_per_text = {names_per_text} names, got {len(names)}")
     return [lists.detect(names[i:i + names_per_text], vocabulary)
             for i in range(0, len(names) - names_per_text + 1, names_per_text)]
 
@@ -244,6 +261,7 @@ def watermark_run(model, delta, key="course", gamma=0.5, n=400, names_per_text=(
         of watermarked and of ordinary samples from the same seed, the cost of
         the watermark in the model's own terms.
     """
+    check_int("n", n, max(names_per_text))
     lists = GreenList.for_vocabulary(key, model.vocabulary, gamma=gamma, delta=delta)
     marked = model.sample(n, watermark=lists, generator=torch.Generator().manual_seed(seed))
     plain = model.sample(n, generator=torch.Generator().manual_seed(seed))
@@ -263,12 +281,10 @@ def false_positive_rate(lists, vocabulary, names, names_per_text=8, threshold=4.
     return sum(z > threshold for z in scores) / len(scores), len(scores)
 
 
-
 def edit_names(names, share, alphabet, seed=0):
     """Each character of each name replaced, with probability ``share``, by a letter of ``alphabet`` drawn at
     random (possibly the same one): the cheapest attack on a watermark, paraphrase by typos."""
-    if not 0 <= share <= 1:
-        raise ValueError(f"share must be in [0, 1], got {share}")
+    check_number("share", share, 0, maximum=1)
     draws = torch.Generator().manual_seed(seed)
     edited = []
     for name in names:
@@ -276,13 +292,6 @@ def edit_names(names, share, alphabet, seed=0):
         letters = torch.randint(len(alphabet), (len(name),), generator=draws)
         edited.append("".join(alphabet[k] if c else ch for ch, c, k in zip(name, change.tolist(), letters.tolist())))
     return edited
-
-
-BIAS_FAMILIES = ("mixture of 10 categoricals", "VAE")
-BIAS_REMEDIES = (None, "reweight", "conditional")
-
-
-RARE_CLASS = 0  # the feature network almost never calls a sample without zeros "0": a floor near 0%
 
 
 def imbalanced_digits(rare_class=RARE_CLASS, keep=0.1, seed=0):
@@ -299,7 +308,7 @@ def imbalanced_digits(rare_class=RARE_CLASS, keep=0.1, seed=0):
     return x[kept], y[kept]
 
 
-def bias_run(family, rare_class=RARE_CLASS, keep=0.1, seed=0, remedy=None, n=1000, epochs=60):
+def bias_run(family, rare_class=RARE_CLASS, keep=0.1, seed=0, remedy=None, n=1000, epochs=BIAS_EPOCHS):
     """Train ``family`` on :func:`imbalanced_digits` and measure the class shares of ``n`` samples.
 
     Remedies: ``"reweight"`` repeats each rare example until the class has its
@@ -312,8 +321,7 @@ def bias_run(family, rare_class=RARE_CLASS, keep=0.1, seed=0, remedy=None, n=100
         ``train_share`` and ``sample_share`` of the rare class, ``sample_shares``
         (all ten classes, by ``features.predict_proba``) and the arguments.
     """
-    if family not in BIAS_FAMILIES:
-        raise ValueError(f"family must be one of {BIAS_FAMILIES}, got {family!r}")
+    check_choice("family", family, BIAS_FAMILIES)
     if remedy not in BIAS_REMEDIES or (remedy == "conditional" and family != BIAS_FAMILIES[0]):
         raise ValueError(f"remedy must be one of {BIAS_REMEDIES} ('conditional' for the mixture only), got {remedy!r}")
     x, y = imbalanced_digits(rare_class, keep, seed)

@@ -36,8 +36,9 @@ EXERCISE_CONTROLS = """async (element) => {
     else {
       if (control.tagName === 'SELECT') {
         control.value = [...control.options].find((option) => option.value !== control.value).value;
-      } else if (control.type === 'range') {
-        control.value = Number(control.value) === Number(control.max) ? control.min : control.max;
+      } else if (control.type === 'range') {  // a quarter or three quarters along: an end can hide a later change
+        const [low, high] = [Number(control.min), Number(control.max)];
+        control.value = String(low + (high - low) * (Number(control.value) === high ? 0.25 : 0.75));
       } else if (control.type === 'number') {
         control.value = String(Number(control.value) + 1);
       } else {
