@@ -9,7 +9,9 @@
   the page's folder. Map that id onto the folder the site serves it from
   (``_static/widgets``), so widgets render offline on every page.
 - The theme reads its light/dark mode from the page and logs a console error
-  when none was configured ("Got invalid theme mode"); configure "auto".
+  ("Got invalid theme mode") when a reader has none saved, as on a first
+  visit; sphinx-book-theme has no option for a default, so a one-line script
+  sets "auto".
 - Every page loads the in-page widgets (``_static/course``, from ``web/course``):
   ``widgets.mjs`` as a module, which turns the placeholders of
   ``course_lib.widgets.page`` into live widgets; ``fallback.js``, which says on a
@@ -47,12 +49,12 @@ def _fix_scripts(app, pagename, templatename, context, doctree):
     scripts[:] = unique  # in place: Sphinx renders the list it handed to the handlers
 
 
-def _default_mode(app, config):
-    config.html_theme_options.setdefault("default_mode", "auto")
+# Runs after the theme's own head script, which sets the mode from localStorage or "" when none was saved.
+DEFAULT_MODE = 'if (!document.documentElement.dataset.mode) { document.documentElement.dataset.mode = "auto"; }'
 
 
 def setup(app):
-    app.connect("config-inited", _default_mode)
+    app.add_js_file(None, body=DEFAULT_MODE)
     app.add_js_file("course/fallback.js")
     app.add_js_file("course/widgets.mjs", type="module")
     app.add_css_file("course/widgets.css")

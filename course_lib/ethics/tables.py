@@ -38,7 +38,8 @@ def names(section, test_size):
     body = []
     for n, runs in section.items():
         ratios = [per_name_ratio(run, test_size) for run in runs]
-        ratio = "no unseen name sampled" if None in ratios else spread(ratios, 0)
+        ratio = ("no unseen name sampled" if None in ratios
+                 else spread(ratios, 1 if statistics.median(ratios) < 100 else 0))  # decimals where they tell
         body.append([f"{int(n):,}", runs[0]["epochs"], spread(_column(runs, "copies"), 3),
                      spread(_column(runs, "held_out"), 3), ratio, spread(_column(runs, "train_nll"), 2),
                      spread(_column(runs, "test_nll"), 2)])

@@ -1,8 +1,8 @@
 """The website's widgets compute in the page: served over HTTP every control changes the picture, with no request
 leaving 127.0.0.1 and no console error; opened from disk, the animation and a one-line note stay."""
-from urllib.parse import urlparse
-
 import pytest
+
+from .pages import visit
 
 # pages -> the in-page widgets each must hold (course_lib.widgets.page kinds, in page order)
 EXPECTED = {
@@ -55,27 +55,9 @@ EXERCISE_CONTROLS = """async (element) => {
 }"""
 
 
-def _open(browser, url):
-    page = browser.new_page()
-    external, errors = [], []
-
-    def on_request(route):
-        url = route.request.url
-        if url.startswith(("http://", "https://")) and urlparse(url).hostname != "127.0.0.1":
-            external.append(url)
-            return route.abort()
-        return route.continue_()
-
-    page.route("**/*", on_request)
-    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.goto(url, wait_until="load")
-    return page, external, errors
-
-
 @pytest.mark.parametrize("path", EXPECTED)
 def test_every_control_of_every_in_page_widget_changes_its_picture(browser, site_url, path):
-    page, external, errors = _open(browser, f"{site_url}/{path}.html")
+    page, external, failed, errors, console = visit(browser, f"{site_url}/{path}.html")
     try:
         widgets = page.locator(".course-page-widget")
         assert widgets.evaluate_all("els => els.map(e => e.dataset.kind)") == EXPECTED[path]
@@ -90,7 +72,8 @@ def test_every_control_of_every_in_page_widget_changes_its_picture(browser, site
             assert not unchanged, f"{path}, widget {i}: no new picture after changing {unchanged}"
             assert all(r["latency"] > 0 for r in results), results
         assert not external, f"{path}: requests left 127.0.0.1: {external}"
-        assert not errors, f"{path}: console errors: {errors}"
+        assert not failed, f"{path}: local requests failed: {failed}"
+        assert not errors and not console, f"{path}: page errors {errors}, console errors {console}"
     finally:
         page.close()
 

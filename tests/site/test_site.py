@@ -1,32 +1,17 @@
 """The built website works offline: every page loads, math renders, figures show,
 and no request leaves 127.0.0.1."""
-from urllib.parse import urlparse
-
 import pytest
 
 from ..book import toc_files
+from .pages import visit
 
 PAGES = toc_files()
 CHAPTERS = [p for p in PAGES if p.startswith("notebooks/")]
 
 
 def _visit(browser, url):
-    """Load a page; return (page, external requests, failed local requests, console errors)."""
-    page = browser.new_page()
-    external, failed, errors = [], [], []
-
-    def on_request(route):
-        url = route.request.url
-        if url.startswith(("http://", "https://")) and urlparse(url).hostname != "127.0.0.1":
-            external.append(url)
-            return route.abort()
-        return route.continue_()
-
-    page.route("**/*", on_request)
-    page.on("requestfailed", lambda r: failed.append(r.url) if "127.0.0.1" in r.url else None)
-    page.on("response", lambda r: failed.append(f"{r.status} {r.url}") if r.status >= 400 else None)
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.goto(url, wait_until="load")
+    """Load a page and let its requests settle; return (page, external requests, failed local requests, errors)."""
+    page, external, failed, errors, _ = visit(browser, url)
     page.wait_for_load_state("networkidle")
     return page, external, failed, errors
 

@@ -104,6 +104,22 @@ class Widget {
     this.pending = null;
   }
 
+  // A seed box and a resample button that moves to the next seed, as the notebook's samplers have.
+  seedControls(value) {
+    const seed = number(this.controls, "seed", { value });
+    const resample = button(this.controls, "resample");
+    resample.addEventListener("click", () => { seed.value = String(Number(seed.value) + 1); });
+    return [seed, resample];
+  }
+
+  // Text instead of a picture (names, the watermark's colours): a block where the canvas was.
+  textOutput(className) {
+    this.picture.remove();
+    const block = Object.assign(document.createElement("div"), { className });
+    this.live.insertBefore(block, this.status);
+    return block;
+  }
+
   listen(...inputs) {
     for (const input of inputs) {
       input.addEventListener(input.tagName === "BUTTON" ? "click" : "input", () => this.update());
@@ -149,9 +165,7 @@ class VAESampler extends Widget {
   constructor(element, spec) {
     super(element, spec);
     this.temperature = slider(this.controls, "temperature", { min: 0, max: 2.5, step: 0.1, value: 1 });
-    this.seed = number(this.controls, "seed", { value: spec.seed });
-    this.resample = button(this.controls, "resample");
-    this.resample.addEventListener("click", () => { this.seed.value = String(Number(this.seed.value) + 1); });
+    [this.seed, this.resample] = this.seedControls(spec.seed);
     this.listen(this.temperature, this.seed, this.resample);
   }
 
@@ -233,13 +247,11 @@ class GANSampler extends Widget {
     super(element, spec);
     this.truncation = slider(this.controls, "truncation",
       { min: 0.25, max: spec.max_truncation, step: 0.25, value: spec.max_truncation });
-    this.seed = number(this.controls, "seed", { value: spec.seed });
     if (spec.num_classes) {
       const classes = [["any", "any"], ...Array.from({ length: spec.num_classes }, (_, c) => [String(c), String(c)])];
       this.label = dropdown(this.controls, "class", classes, "any");
     }
-    this.resample = button(this.controls, "resample");
-    this.resample.addEventListener("click", () => { this.seed.value = String(Number(this.seed.value) + 1); });
+    [this.seed, this.resample] = this.seedControls(spec.seed);
     this.listen(this.truncation, this.seed, this.resample, ...(this.label ? [this.label] : []));
   }
 
@@ -291,9 +303,7 @@ class GANWalk extends Widget {
 class Watermark extends Widget {
   constructor(element, spec) {
     super(element, spec);
-    this.picture.remove();
-    this.result = Object.assign(document.createElement("div"), { className: "course-watermark" });
-    this.live.insertBefore(this.result, this.status);
+    this.result = this.textOutput("course-watermark");
     this.text = textbox(this.controls, "names", "e.g. smith jones");
     this.text.value = spec.text;
     this.listen(this.text);
@@ -329,17 +339,13 @@ class Watermark extends Widget {
 class Names extends Widget {
   constructor(element, spec) {
     super(element, spec);
-    this.picture.remove();
-    this.list = Object.assign(document.createElement("div"), { className: "course-names" });
-    this.live.insertBefore(this.list, this.status);
+    this.list = this.textOutput("course-names");
     this.model = dropdown(this.controls, "model", spec.models.map((m, i) => [m.label, String(i)]), "0");
     this.temperature = slider(this.controls, "temperature", { min: 0.1, max: 2, step: 0.05, value: 1 });
     this.topP = slider(this.controls, "top-p", { min: 0.05, max: 1, step: 0.05, value: 1 });
     this.prefix = textbox(this.controls, "prefix", "letters every name starts with");
     this.condition = dropdown(this.controls, "condition", [["none", "none"]], "none");
-    this.seed = number(this.controls, "seed", { value: spec.seed });
-    this.resample = button(this.controls, "resample");
-    this.resample.addEventListener("click", () => { this.seed.value = String(Number(this.seed.value) + 1); });
+    [this.seed, this.resample] = this.seedControls(spec.seed);
     this.model.addEventListener("input", () => this.offerConditions());
     this.offerConditions();
     this.listen(this.model, this.temperature, this.topP, this.prefix, this.condition, this.seed, this.resample);
