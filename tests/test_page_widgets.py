@@ -135,6 +135,13 @@ def test_page_specs_hold_what_the_page_needs(small_vae, models_folder):
     kind, spec = spec_of(page.watermark_page(lists, names["mlp"].vocabulary, fallback, "smith"))
     assert kind == "watermark" and spec["green"] == lists.green.int().tolist() and spec["share"] == lists.share
     assert (spec["text"], spec["alphabet"]) == ("smith", names["mlp"].vocabulary.alphabet)
+    members, others = torch.full((3, 64), 16.0), torch.zeros((2, 64))
+    kind, spec = spec_of(page.membership_page(members, torch.tensor([-80.0, -90.0, -70.0]), others,
+                                              torch.tensor([-85.0, -100.0]), fallback))
+    assert kind == "membership" and spec["members"] == members.int().tolist() and spec["others"] == [[0] * 64] * 2
+    assert spec["member_scores"] == [-80.0, -90.0, -70.0] and spec["auc"] == pytest.approx(5 / 6)
+    with pytest.raises(ValueError, match="member_images and member_scores"):
+        page.membership_page(members[:1], torch.tensor([-80.0, -90.0]), others, torch.zeros(2), fallback)
     kind, spec = spec_of(page.names_page(names, fallback))
     assert [entry["label"] for entry in spec["models"]] == ["mlp"]  # count models stay in the notebook
     assert spec["models"][0]["symbols"] == names["mlp"].vocabulary.symbols

@@ -176,6 +176,7 @@ def names_copy_run(n, seed, steps=2000, num_samples=1000):
 
 
 def _digit_model(family, seed, vae_epochs):
+    check_choice("family", family, DETECTED_FAMILIES)
     x_train, _ = data.load_digits("train")
     setup(seed=seed, quiet=True)
     if family == "independent pixels":
@@ -189,7 +190,6 @@ def _digit_model(family, seed, vae_epochs):
         return model.eval()
     if family == "GAN (shipped)":
         return pretrained.load(f"digits-gan-{pretrained.GAN_SEEDS[seed % len(pretrained.GAN_SEEDS)]}")
-    check_choice("family", family, DETECTED_FAMILIES)
     return pretrained.load("digits-pixels")
 
 
@@ -206,9 +206,8 @@ def detection_run(family, seed, vae_epochs=vae.DIGITS_RECIPE["epochs"]):
         ``accuracy`` (0.5: indistinguishable to the classifier), ``fid`` of the
         samples against the test digits, ``family``, ``seed``, ``vae_epochs``.
     """
-    check_choice("family", family, DETECTED_FAMILIES)
     check_int("vae_epochs", vae_epochs, 1)
-    model = _digit_model(family, seed, vae_epochs)
+    model = _digit_model(family, seed, vae_epochs)  # checks the family before any work
     x_test, _ = data.load_digits("test")
     with torch.no_grad():
         samples = model.sample(len(x_test), generator=torch.Generator().manual_seed(seed)).float()

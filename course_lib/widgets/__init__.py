@@ -88,8 +88,8 @@ from .gan import (
     render_gan_walk,
 )
 from .mixture import EM_FIGSIZE, draw_em_state, em_animation, em_stepper
-from .page import (gan_sampler_page, gan_walk_page, names_page, vae_interpolation_page, vae_latent_page,
-                   vae_sampler_page, watermark_page)
+from .page import (gan_sampler_page, gan_walk_page, membership_page, names_page, vae_interpolation_page,
+                   vae_latent_page, vae_sampler_page, watermark_page)
 from .vae import (
     latent_background,
     render_latent_point,
@@ -131,5 +131,5 @@ __all__ = [
     "membership_explorer", "membership_animation",
     # page: the website's widgets that compute in the reader's browser
     "vae_sampler_page", "vae_interpolation_page", "vae_latent_page", "gan_sampler_page", "gan_walk_page", "names_page",
-    "watermark_page",
+    "watermark_page", "membership_page",
 ]

@@ -31,7 +31,8 @@ from .core import static_mode
 MODELS_ENV_VAR = "COURSE_WEB_MODELS"
 MODELS_URL = "models"  # the folder's name under the site's _static/course/, where widgets.mjs looks
 VMAX = NUM_LEVELS - 1  # the grey level drawn black, as in course_lib.plotting.digit_tiles
-KINDS = ("vae-sampler", "vae-interpolation", "vae-latent", "gan-sampler", "gan-walk", "names", "watermark")
+KINDS = ("vae-sampler", "vae-interpolation", "vae-latent", "gan-sampler", "gan-walk", "names", "watermark",
+         "membership")
 
 
 def models_folder():
@@ -221,6 +222,28 @@ def watermark_page(lists, vocabulary, examples, text=""):
     spec = {"green": lists.green.int().tolist(), "share": lists.share, "symbols": vocabulary.symbols,
             "alphabet": vocabulary.alphabet, "text": text}
     return page_widget("watermark", spec, examples)
+
+
+def membership_page(member_images, member_scores, other_images, other_scores, animation):
+    """The page version of :func:`~course_lib.widgets.membership_explorer`: the digits and their scores go into
+    the page (no model is needed), which draws the chosen digit, both sets' score histograms and the share of
+    held-out digits the chosen one outscores; the AUC over all of them is computed here."""
+    from .. import metrics
+    from .ethics import _check_scores
+
+    _check_scores(member_images, member_scores, other_images, other_scores)
+
+    def levels(images):
+        return [[int(round(v)) for v in row] for row in to_numpy(as_tensor("images", images, shape=(None, 64)))]
+
+    def scores(values):
+        return [float(f"{v:.6g}") for v in to_numpy(values).tolist()]
+
+    spec = {"members": levels(member_images), "member_scores": scores(member_scores),
+            "others": levels(other_images), "other_scores": scores(other_scores), "vmax": VMAX,
+            "auc": metrics.membership_auc(as_tensor("member_scores", member_scores),
+                                          as_tensor("other_scores", other_scores))}
+    return page_widget("membership", spec, animation)
 
 
 def names_page(models, animation, n=16, seed=0):

@@ -9,7 +9,7 @@ EXPECTED = {
     "notebooks/04_variational_autoencoders": ["vae-sampler", "vae-latent", "vae-interpolation"],
     "notebooks/05_generative_adversarial_networks": ["gan-sampler", "gan-walk", "gan-sampler"],
     "notebooks/06_autoregressive_models": ["names"],
-    "notebooks/09_ethics": ["watermark"],
+    "notebooks/09_ethics": ["membership", "watermark"],
 }
 
 # Runs in the page: change each control of one widget in turn, wait for the widget to render again, and report
