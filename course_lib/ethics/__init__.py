@@ -1,5 +1,6 @@
 """Chapter 9's measurements over seeds: memorisation and membership inference, detection of generated digits, a
-watermark, a rare class, and the cost of training; the runs (:mod:`.runs`), their data file and tables.
+watermark, a rare class, and the cost of training; the runs (:mod:`.runs`, :mod:`.watermark_runs`,
+:mod:`.bias_runs`), their data file and tables.
 
 The sections take about half an hour on one CPU thread (DP-SGD most of it),
 so their results are computed offline and shipped in ``results.json`` beside
@@ -27,7 +28,7 @@ Sections
     against length and strength, false positives on real names, a wrong key,
     and edits.
 ``bias``
-    A rare digit class among the samples of two families, with remedies (:func:`.runs.bias_run`).
+    A rare digit class among the samples of two families, with remedies (:func:`.bias_runs.bias_run`).
 ``cost``
     Wall time of training each of the course's models here (:func:`.runs.cost_run`); timings, never compared.
 """
@@ -39,10 +40,11 @@ from .. import _results, data, metrics, pretrained, vae
 from .._checks import check_choice
 from ..mixture import CategoricalMixture
 from ..watermark import GreenList
-from . import runs, tables
-from .runs import (BIAS_EPOCHS, BIAS_FAMILIES, COSTED, DETECTED_FAMILIES, MEMBERS_SCORED, RARE_CLASS, bias_run,
-                   cost_run, detection_run, edit_names, false_positive_rate, imbalanced_digits, membership_attack,
-                   membership_model, membership_run, names_copy_run, text_scores, watermark_run)
+from . import bias_runs, runs, tables, watermark_runs
+from .bias_runs import BIAS_EPOCHS, BIAS_FAMILIES, RARE_CLASS, bias_run, imbalanced_digits
+from .runs import (COSTED, DETECTED_FAMILIES, MEMBERS_SCORED, cost_run, detection_run, membership_attack,
+                   membership_model, membership_run, names_copy_run)
+from .watermark_runs import edit_names, false_positive_rate, text_scores, watermark_run
 
 PATH = Path(__file__).with_name("results.json")
 RESULTS_SHA256 = "0e92e66d908195d1a203a18acb43447812c451d22fdc8640763ae8fcd157607a"
