@@ -166,7 +166,17 @@ def vae_sampler_page(model, animation, n=16, ncols=8, seed=0):
 
 
 def _rounded(array, digits=6):
-    return [[float(f"{v:.{digits}g}") for v in row] for row in to_numpy(array).tolist()]
+    """An array as nested lists of floats to ``digits`` significant digits: compact JSON for the page."""
+    def rounded(value):
+        return [rounded(v) for v in value] if isinstance(value, list) else float(f"{value:.{digits}g}")
+
+    return rounded(to_numpy(array).tolist())
+
+
+def _levels(images):
+    """Digits, shape (N, 64), as nested lists of integer grey levels."""
+    images = as_tensor("images", images, shape=(None, 64))
+    return [[int(round(v)) for v in row] for row in to_numpy(images).tolist()]
 
 
 def vae_interpolation_page(model, images, animation, index_a=0, index_b=1):
@@ -175,7 +185,7 @@ def vae_interpolation_page(model, images, animation, index_a=0, index_b=1):
     images = as_tensor("images", images, shape=(None, 64))
     latents = model.encode_mean(images)  # (N, latent_dim), eval mode
     spec = {"model": publish(vae_decoder_onnx(model)), "latents": _rounded(latents),
-            "images": [[int(round(v)) for v in row] for row in to_numpy(images).tolist()],
+            "images": _levels(images),
             "index_a": index_a, "index_b": index_b, "vmax": VMAX}
     return page_widget("vae-interpolation", spec, animation)
 
@@ -232,15 +242,8 @@ def membership_page(member_images, member_scores, other_images, other_scores, an
     from .ethics import _check_scores
 
     _check_scores(member_images, member_scores, other_images, other_scores)
-
-    def levels(images):
-        return [[int(round(v)) for v in row] for row in to_numpy(as_tensor("images", images, shape=(None, 64)))]
-
-    def scores(values):
-        return [float(f"{v:.6g}") for v in to_numpy(values).tolist()]
-
-    spec = {"members": levels(member_images), "member_scores": scores(member_scores),
-            "others": levels(other_images), "other_scores": scores(other_scores), "vmax": VMAX,
+    spec = {"members": _levels(member_images), "member_scores": _rounded(member_scores),
+            "others": _levels(other_images), "other_scores": _rounded(other_scores), "vmax": VMAX,
             "auc": metrics.membership_auc(as_tensor("member_scores", member_scores),
                                           as_tensor("other_scores", other_scores))}
     return page_widget("membership", spec, animation)
