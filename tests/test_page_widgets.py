@@ -9,7 +9,8 @@ import pytest
 import torch
 
 from course_lib import gan, vae, widgets
-from course_lib.autoregressive import MLPCharLM, NGramCounts, TransformerCharLM, TransformerConfig
+from course_lib.autoregressive import (MLPCharLM, NGramCounts, PixelConfig, PixelTransformer, TransformerCharLM,
+                                      TransformerConfig)
 from course_lib.watermark import GreenList
 from course_lib.widgets import page
 
@@ -59,6 +60,39 @@ def test_next_symbol_logits_equal_torch_at_every_length(make):
         with torch.no_grad():
             expected = model.next_logits(tokens).numpy()
         np.testing.assert_allclose(run(onnx, tokens=tokens), expected, rtol=0, atol=1e-5)
+
+
+@pytest.fixture(scope="module")
+def small_pixels():
+    torch.manual_seed(3)
+    return PixelTransformer(PixelConfig(embed_dim=32, num_heads=2, num_layers=2)).eval()
+
+
+def test_the_pixel_logits_equal_torch_on_half_precision_weights_at_every_length(small_pixels):
+    onnx = page.pixel_logits_onnx(small_pixels)
+    rounded = page.half_rounded(small_pixels)
+    x = torch.randint(0, 17, (3, 64))
+    for length in (1, 9, 64):
+        with torch.no_grad():
+            exact, expected = small_pixels(x[:, :length])[:, -1], rounded(x[:, :length])[:, -1]
+        got = run(onnx, x=x[:, :length])
+        np.testing.assert_allclose(got, expected.numpy(), rtol=0, atol=1e-5)
+        assert 0 < np.abs(got - exact.numpy()).max() < 1e-2  # the rounding shows, and stays small
+
+
+def test_half_weights_halves_the_file_and_keeps_small_weights_exact(small_pixels):
+    full = page.onnx_model(page._wrapper(lambda m, x: m(x)[:, -1], small_pixels),
+                           [torch.zeros(2, 3, dtype=torch.int64)], ["x"], ["logits"], {"x": {0: "n", 1: "t"}})
+    half = page.half_weights_onnx(full)
+    import onnx
+
+    large = [w for w in onnx.load_from_string(full).graph.initializer if np.prod(w.dims) >= page.HALF_MIN_SIZE]
+    halved = 2 * sum(np.prod(w.dims) for w in large)  # bytes: 4 per number before, 2 after
+    assert large and 0 < halved - (len(full) - len(half)) < 100 * len(large)  # less a few bytes per Cast node
+    stored = {w.name: w.data_type for w in onnx.load_from_string(half).graph.initializer}
+    assert {stored[f"{w.name}.float16"] for w in large} == {onnx.TensorProto.FLOAT16}
+    small = [w.name for w in onnx.load_from_string(full).graph.initializer if np.prod(w.dims) < page.HALF_MIN_SIZE]
+    assert small and {stored[name] for name in small} <= {onnx.TensorProto.FLOAT, onnx.TensorProto.INT64}
 
 
 def test_exporting_leaves_every_modules_training_flag_as_it_was(small_vae):
@@ -119,34 +153,57 @@ def test_page_specs_hold_what_the_page_needs(small_vae, models_folder):
     from IPython.display import HTML
 
     fallback = HTML("<p>animation</p>")
-    kind, spec = spec_of(page.vae_sampler_page(small_vae, fallback, n=4, ncols=2))
+    kind, spec = spec_of(widgets.vae_sampler_page(small_vae, fallback, n=4, ncols=2))
     assert kind == "vae-sampler" and (spec["n"], spec["ncols"], spec["latent_dim"], spec["vmax"]) == (4, 2, 8, 16)
     assert (models_folder / spec["model"].split("/")[1]).is_file()
     images = torch.randint(0, 17, (3, 64)).float()
-    kind, spec = spec_of(page.vae_interpolation_page(small_vae, images, fallback, 0, 2))
+    kind, spec = spec_of(widgets.vae_interpolation_page(small_vae, images, fallback, 0, 2))
     np.testing.assert_allclose(spec["latents"], small_vae.encode_mean(images).numpy(), rtol=1e-5, atol=1e-6)
     assert spec["images"] == images.int().tolist() and (spec["index_a"], spec["index_b"]) == (0, 2)
     with pytest.raises(ValueError, match="2-D latent space"):
-        page.vae_latent_page(small_vae, np.zeros((240, 240, 3), np.uint8), fallback)
-    kind, spec = spec_of(page.gan_walk_page(gan.GAN(gan.DIGITS_CONDITIONAL), fallback, 3, 4))
+        widgets.vae_latent_page(small_vae, np.zeros((240, 240, 3), np.uint8), fallback)
+    kind, spec = spec_of(widgets.gan_walk_page(gan.GAN(gan.DIGITS_CONDITIONAL), fallback, 3, 4))
     assert kind == "gan-walk" and (spec["seed_a"], spec["seed_b"], spec["num_classes"]) == (3, 4, 10)
     names = {"counts": NGramCounts(2).fit(["anna"]), "mlp": MLPCharLM()}
     lists = GreenList.for_vocabulary("key", names["mlp"].vocabulary)
-    kind, spec = spec_of(page.watermark_page(lists, names["mlp"].vocabulary, fallback, "smith"))
+    kind, spec = spec_of(widgets.watermark_page(lists, names["mlp"].vocabulary, fallback, "smith"))
     assert kind == "watermark" and spec["green"] == lists.green.int().tolist() and spec["share"] == lists.share
     assert (spec["text"], spec["alphabet"]) == ("smith", names["mlp"].vocabulary.alphabet)
     members, others = torch.full((3, 64), 16.0), torch.zeros((2, 64))
-    kind, spec = spec_of(page.membership_page(members, torch.tensor([-80.0, -90.0, -70.0]), others,
+    kind, spec = spec_of(widgets.membership_page(members, torch.tensor([-80.0, -90.0, -70.0]), others,
                                               torch.tensor([-85.0, -100.0]), fallback))
     assert kind == "membership" and spec["members"] == members.int().tolist() and spec["others"] == [[0] * 64] * 2
     assert spec["member_scores"] == [-80.0, -90.0, -70.0] and spec["auc"] == pytest.approx(5 / 6)
     with pytest.raises(ValueError, match="member_images and member_scores"):
-        page.membership_page(members[:1], torch.tensor([-80.0, -90.0]), others, torch.zeros(2), fallback)
-    kind, spec = spec_of(page.names_page(names, fallback))
+        widgets.membership_page(members[:1], torch.tensor([-80.0, -90.0]), others, torch.zeros(2), fallback)
+    kind, spec = spec_of(widgets.names_page(names, fallback))
     assert [entry["label"] for entry in spec["models"]] == ["mlp"]  # count models stay in the notebook
     assert spec["models"][0]["symbols"] == names["mlp"].vocabulary.symbols
     with pytest.raises(ValueError, match="at least one neural character model"):
-        page.names_page({"counts": names["counts"]}, fallback)
+        widgets.names_page({"counts": names["counts"]}, fallback)
+
+
+def test_the_completion_and_quiz_specs_hold_what_the_page_needs(small_pixels, models_folder):
+    from IPython.display import HTML
+
+    fallback = HTML("<p>animation</p>")
+    images = torch.randint(0, 17, (5, 64)).float()
+    kind, spec = spec_of(widgets.completion_page(small_pixels, images, fallback, index=2, region="right half"))
+    assert kind == "completion" and (spec["index"], spec["region"], spec["seed"]) == (2, "right half", 0)
+    assert spec["images"] == images.int().tolist() and (models_folder / spec["model"].split("/")[1]).is_file()
+    assert spec["regions"] == {r: widgets.observed_mask(r).int().tolist() for r in widgets.COMPLETION_REGIONS}
+    with pytest.raises(ValueError, match="region must be one of"):
+        widgets.completion_page(small_pixels, images, fallback, region="left half")
+    with pytest.raises(ValueError, match="images"):
+        widgets.completion_page(small_pixels, images + 0.5, fallback)  # not whole grey levels
+    real, fake = torch.randint(0, 17, (12, 64)).float(), torch.rand(30, 64) * 16
+    kind, spec = spec_of(widgets.quiz_page(real, fake, fallback, rounds=4, pool=10))
+    assert kind == "quiz" and spec["rounds"] == 4 and spec["real"] == real[:10].int().tolist()
+    np.testing.assert_allclose(spec["fake"], fake[:10].numpy(), rtol=0, atol=0.05 + 1e-6)  # 3 significant digits
+    with pytest.raises(ValueError, match="pool must be at least rounds=4, got 3"):
+        widgets.quiz_page(real, fake, fallback, rounds=4, pool=3)
+    with pytest.raises(ValueError, match="fake_images must hold at least rounds=8"):
+        widgets.quiz_page(real, fake[:5], fallback)
 
 
 def test_show_picks_the_live_widget_the_page_widget_or_the_animation(monkeypatch, tmp_path):

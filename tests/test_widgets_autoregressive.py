@@ -1,4 +1,5 @@
-"""course_lib.widgets.autoregressive: the names sampler and the digit completion, driven programmatically."""
+"""course_lib.widgets.autoregressive and .completion: the names sampler and the digit completion, driven
+programmatically."""
 import io
 import re
 
@@ -21,7 +22,7 @@ from course_lib.autoregressive import (  # noqa: E402
 )
 from course_lib.data import load_digits  # noqa: E402
 from course_lib.plotting import digit_tiles  # noqa: E402
-from course_lib.widgets import autoregressive as A  # noqa: E402
+from course_lib.widgets import completion as C  # noqa: E402
 
 ipywidgets = pytest.importorskip("ipywidgets")
 
@@ -227,7 +228,7 @@ def test_render_completion_is_the_seeded_completion(pixel_model, digits):
     np.testing.assert_array_equal(picture, W.render_completion(pixel_model, digits, 3, "right half", seed=5))
     assert not np.array_equal(picture, W.render_completion(pixel_model, digits, 3, "right half", seed=6))
     for t in range(64):  # tile 1: observed pixels as given, missing ones light blue; tile 3: the digit
-        assert pixel(picture, 0, t) == (grey(digits[3, t]) if mask[t] else A.MISSING_RGB)
+        assert pixel(picture, 0, t) == (grey(digits[3, t]) if mask[t] else C.MISSING_RGB)
         assert pixel(picture, 2, t) == grey(digits[3, t])
 
 
@@ -247,7 +248,7 @@ def test_every_step_keeps_the_observed_pixels_and_reveals_in_raster_order(pixel_
             elif t < step:
                 assert colour == grey(x_hat[t]), (step, t)
             else:
-                assert colour == (A.CURSOR_RGB if t == waiting[0] else A.MISSING_RGB), (step, t)
+                assert colour == (C.CURSOR_RGB if t == waiting[0] else C.MISSING_RGB), (step, t)
 
 
 def test_scrubbing_the_steps_completes_once(pixel_model, digits, monkeypatch):
@@ -284,7 +285,7 @@ def test_completion_animation_frames_keep_the_observed_pixels(pixel_model, digit
         recorded.update(render=render, states=states, titles=titles)
         return "html"
 
-    monkeypatch.setattr(A, "image_animation", record)
+    monkeypatch.setattr(C, "image_animation", record)
     assert W.completion_animation(pixel_model, digits, index=4, region="bottom half", seed=2) == "html"
     steps = [state["step"] for state in recorded["states"]]
     assert steps == list(range(32, 65))  # nothing drawn, then one missing pixel more per frame

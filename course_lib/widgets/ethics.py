@@ -13,7 +13,9 @@ import torch
 
 from .. import data, metrics
 from .._checks import check_choice
+from .._tensors import as_tensor
 from .core import animation, live
+from .page import VMAX, levels, page_widget, rounded
 
 GREEN, RED = "#1a7f37", "#cf222e"
 
@@ -162,3 +164,27 @@ def membership_animation(member_images, member_scores, other_images, other_score
     draw = functools.partial(draw_membership, member_images=member_images, member_scores=member_scores,
                              other_images=other_images, other_scores=other_scores)
     return animation(draw, states, figsize, interval, dpi)
+
+
+# --- the website's version, computed in the reader's page (see .page) ---
+
+
+def watermark_page(lists, vocabulary, examples, text=""):
+    """The page version of :func:`~course_lib.widgets.watermark_detector`: the key's green lists go into the page
+    (no model is needed to test a text), which colours each typed symbol and computes z as
+    :meth:`course_lib.watermark.GreenList.detect` does; ``examples`` (the static HTML) is the fallback."""
+    spec = {"green": lists.green.int().tolist(), "share": lists.share, "symbols": vocabulary.symbols,
+            "alphabet": vocabulary.alphabet, "text": text}
+    return page_widget("watermark", spec, examples)
+
+
+def membership_page(member_images, member_scores, other_images, other_scores, fallback):
+    """The page version of :func:`~course_lib.widgets.membership_explorer`: the digits and their scores go into
+    the page (no model is needed), which draws the chosen digit, both sets' score histograms and the share of
+    held-out digits the chosen one outscores; the AUC over all of them is computed here."""
+    _check_scores(member_images, member_scores, other_images, other_scores)
+    spec = {"members": levels(member_images), "member_scores": rounded(member_scores),
+            "others": levels(other_images), "other_scores": rounded(other_scores), "vmax": VMAX,
+            "auc": metrics.membership_auc(as_tensor("member_scores", member_scores),
+                                          as_tensor("other_scores", other_scores))}
+    return page_widget("membership", spec, fallback)

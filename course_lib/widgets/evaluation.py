@@ -16,6 +16,7 @@ from .._checks import check_choice, check_int, check_seed
 from ..data import as_digit_images
 from ..plotting import digit_tiles, tile
 from .core import array_png, image_animation
+from .page import VMAX, levels, page_widget, rounded
 
 LEFT, RIGHT = 0, 1  # the sides, as in ``Quiz.real_side`` and the reader's answers
 FRAME = 4  # pixels of frame around each digit: the colour that marks the real one
@@ -211,3 +212,22 @@ def real_or_fake_quiz_animation(real_images, fake_images, rounds=8, seed=0):
                    f"round {k + 1}: the real digit is on the {('left', 'right')[side]} (green)"]
     return image_animation(lambda **state: render_quiz_round(quiz, **state), states, titles, figsize=(4, 2.4),
                            interval=2000)
+
+
+# --- the website's version, computed in the reader's page (see .page) ---
+
+
+def quiz_page(real_images, fake_images, fallback, rounds=8, seed=0, pool=200):
+    """The page version of :func:`real_or_fake_quiz`: the same buttons, rounds, reveal and summary, the draws made
+    in the page from its seeded generator, out of the first ``pool`` digits of each set (the real ones as their
+    whole grey levels, the generated ones to 3 significant digits, as a reader would see them)."""
+    check_int("rounds", rounds, 1)
+    check_int("pool", pool, 1)
+    real_images = _check_digits("real_images", real_images, rounds)[:pool]
+    fake_images = _check_digits("fake_images", fake_images, rounds)[:pool]
+    if len(real_images) < rounds or len(fake_images) < rounds:
+        raise ValueError(f"pool must be at least rounds={rounds}, got {pool}")
+    spec = {"real": levels(real_images), "fake": rounded(fake_images, 3), "rounds": rounds,
+            "seed": check_seed("seed", seed), "vmax": VMAX, "frame": FRAME, "neutral_rgb": NEUTRAL_RGB,
+            "real_rgb": REAL_RGB, "wrong_rgb": WRONG_RGB}
+    return page_widget("quiz", spec, fallback)

@@ -8,6 +8,7 @@ The widgets show pixel models (64 grey levels per sample, the digits).
 from .._checks import check_count, check_number, check_seed
 from ..plotting import digit_tiles
 from .core import add_resample_button, image_animation, live_image, model_on
+from .page import VMAX, gan_generator_onnx, page_widget, publish
 
 NO_TRUNCATION = 4.0  # the slider's top: P(|z_j| > 4) = 6e-5, so no truncation in effect
 
@@ -133,3 +134,24 @@ def gan_latent_walk_animation(model, seed_a=0, seed_b=1, frames=11, method="sler
     ts = [i / (frames - 1) for i in range(frames)]
     return image_animation(lambda t: render_gan_walk(model, seed_a, seed_b, t, method, label), [{"t": t} for t in ts],
                            [f"{method} t = {t:.2f}" for t in ts], figsize=(4.5, 2))
+
+
+# --- the website's version, computed in the reader's page (see .page) ---
+
+
+def gan_sampler_page(model, fallback, n=16, ncols=8, seed=0):
+    """The page version of :func:`~course_lib.widgets.gan_sampler`: resample, seed, truncation and, for a
+    conditional GAN, the class."""
+    n = check_count("n", n, bytes_each=64, minimum=1)
+    spec = {"model": publish(gan_generator_onnx(model)), "noise_dim": model.config.noise_dim,
+            "num_classes": model.config.num_classes, "n": n, "ncols": ncols, "seed": seed,
+            "max_truncation": NO_TRUNCATION, "vmax": VMAX}
+    return page_widget("gan-sampler", spec, fallback)
+
+
+def gan_walk_page(model, fallback, seed_a=0, seed_b=1):
+    """The page version of :func:`~course_lib.widgets.gan_latent_walk`: two noise seeds, the position on the path
+    and its method, and for a conditional GAN the class."""
+    spec = {"model": publish(gan_generator_onnx(model)), "noise_dim": model.config.noise_dim,
+            "num_classes": model.config.num_classes, "seed_a": seed_a, "seed_b": seed_b, "vmax": VMAX}
+    return page_widget("gan-walk", spec, fallback)

@@ -2,14 +2,18 @@
 
 On the website no kernel runs. While the book is built (``COURSE_STATIC_WIDGETS=1``),
 :func:`~course_lib.widgets.core.show` asks a chapter's widget for its *page*
-version: the widget's model is exported to ONNX (:func:`onnx_model`), written
-into the site's static folder under its SHA-256 (:func:`publish`), and the page
-gets a placeholder that names the model and the controls (:func:`page_widget`).
+version, built in that chapter's widget module beside the live widget and the
+animation (``vae_sampler_page`` in :mod:`.vae`, for instance). A widget whose
+model must run exports it to ONNX (:func:`vae_decoder_onnx` and the others
+here, through :func:`onnx_model`) and writes it into the site's static folder
+under its SHA-256 (:func:`publish`); a widget that needs only data (the quiz,
+chapter 8's replays, chapter 9's explorers) puts the data into its spec. Either
+way the page gets a placeholder that holds the spec (:func:`page_widget`).
 ``web/course/widgets.mjs`` finds the placeholders, draws the controls and runs
 the model with onnxruntime-web's wasm build, single-threaded; the noise comes
 from a seeded generator in the page. Inside each placeholder sits the widget's
-animation, shown until the model runs and kept where it cannot (a page opened
-from disk, where browsers refuse to load modules).
+animation, shown until the widget has rendered and kept where it cannot (a page
+opened from disk, where browsers refuse to load modules).
 
 The model folder is ``$COURSE_WEB_MODELS`` (the Makefile sets it to
 ``web/static/course/models``, which Sphinx copies into the site); without it
@@ -23,7 +27,6 @@ import os
 import warnings
 from pathlib import Path
 
-from .._checks import check_count, check_int
 from .._tensors import as_tensor, to_numpy
 from ..data import NUM_LEVELS
 from .core import static_mode
@@ -31,8 +34,9 @@ from .core import static_mode
 MODELS_ENV_VAR = "COURSE_WEB_MODELS"
 MODELS_URL = "models"  # the folder's name under the site's _static/course/, where widgets.mjs looks
 VMAX = NUM_LEVELS - 1  # the grey level drawn black, as in course_lib.plotting.digit_tiles
-KINDS = ("vae-sampler", "vae-interpolation", "vae-latent", "gan-sampler", "gan-walk", "names", "watermark",
-         "membership")
+HALF_MIN_SIZE = 1024  # weights of fewer numbers stay float32 under half_weights: halving them gains nothing
+KINDS = ("vae-sampler", "vae-interpolation", "vae-latent", "gan-sampler", "gan-walk", "names", "completion", "quiz",
+         "ring-replay", "posterior-collapse", "watermark", "membership")
 
 
 def models_folder():
@@ -41,12 +45,13 @@ def models_folder():
     return Path(folder) if folder and static_mode() else None
 
 
-def onnx_model(forward, example_inputs, input_names, output_names, dynamic_axes):
+def onnx_model(forward, example_inputs, input_names, output_names, dynamic_axes, half_weights=False):
     """Export ``forward`` (a module whose submodules are the model's) to ONNX, as the bytes of one file.
 
     The module is exported in eval mode, and every submodule's training flag is
     restored afterwards: torch's exporter would otherwise leave the caller's model
-    in the mode of the wrapper, dropout switched on.
+    in the mode of the wrapper, dropout switched on. With ``half_weights`` the
+    weights are stored in half precision (:func:`half_weights`).
     """
     import torch
 
@@ -61,7 +66,33 @@ def onnx_model(forward, example_inputs, input_names, output_names, dynamic_axes)
     finally:
         for module, training in modes.items():
             module.train(training)
-    return buffer.getvalue()
+    return half_weights_onnx(buffer.getvalue()) if half_weights else buffer.getvalue()
+
+
+def half_weights_onnx(data):
+    """An ONNX model (bytes) with its float32 weights stored as float16, each cast back to float32 where used.
+
+    The file halves; the page still computes in float32, on weights rounded to
+    11 significant bits (a relative error of at most 2**-11 each), as
+    :func:`half_rounded` rounds a torch model. Only weights of at least
+    :data:`HALF_MIN_SIZE` numbers are stored so.
+    """
+    import numpy as np
+    import onnx
+    from onnx import helper, numpy_helper
+
+    model = onnx.load_from_string(data)
+    casts = []
+    for weight in model.graph.initializer:
+        if weight.data_type == onnx.TensorProto.FLOAT and np.prod(weight.dims) >= HALF_MIN_SIZE:
+            stored = f"{weight.name}.float16"
+            weight.CopyFrom(numpy_helper.from_array(numpy_helper.to_array(weight).astype(np.float16), stored))
+            casts.append(helper.make_node("Cast", [stored], [stored[:-len(".float16")]], to=onnx.TensorProto.FLOAT))
+    nodes = [*casts, *model.graph.node]  # the casts first: the graph's nodes must come in topological order
+    del model.graph.node[:]
+    model.graph.node.extend(nodes)
+    onnx.checker.check_model(model)
+    return model.SerializeToString()
 
 
 def _wrapper(function, model):
@@ -114,6 +145,32 @@ def next_symbol_onnx(model):
                       {"tokens": {0: "n", 1: "t"}, "logits": {0: "n"}})
 
 
+def half_rounded(model):
+    """A copy of ``model`` whose weights are rounded as :func:`half_weights_onnx` stores them: the torch model the
+    page computes, to compare the export against."""
+    import copy
+
+    import torch
+
+    rounded = copy.deepcopy(model)
+    with torch.no_grad():
+        for weight in rounded.parameters():
+            if weight.numel() >= HALF_MIN_SIZE:
+                weight.copy_(weight.half().to(weight.dtype))
+    return rounded
+
+
+def pixel_logits_onnx(model):
+    """A pixel model's logits for pixel ``T - 1`` given pixels ``0..T-2`` as ONNX, its weights in half precision
+    (the full-precision file would take the site past its 20 MB): input ``x`` (N, T) int64 grey levels (the value
+    at ``T - 1`` is not read), output ``logits`` (N, num_levels)."""
+    import torch
+
+    x = torch.zeros(2, 3, dtype=torch.int64, device=model.device)
+    return onnx_model(_wrapper(lambda m, x: m(x)[:, -1], model), [x], ["x"], ["logits"],
+                      {"x": {0: "n", 1: "t"}, "logits": {0: "n"}}, half_weights=True)
+
+
 def publish(data, folder=None):
     """Write ``data`` (bytes) into the models folder as ``<sha256>.onnx``; return its URL relative to
     ``_static/course/``. A file of that name already holds these bytes, so it is never rewritten."""
@@ -156,16 +213,7 @@ def page_widget(kind, spec, fallback):
                 f'<p class="course-fallback-note" hidden>{html.escape(NOTE)}</p></div></div>')
 
 
-def vae_sampler_page(model, animation, n=16, ncols=8, seed=0):
-    """The page version of :func:`~course_lib.widgets.vae_sampler`: resample, seed and temperature."""
-    n = check_count("n", n, bytes_each=64, minimum=1)
-    check_int("ncols", ncols, 1)
-    spec = {"model": publish(vae_decoder_onnx(model)), "latent_dim": model.config.latent_dim, "n": n,
-            "ncols": ncols, "seed": seed, "vmax": VMAX}
-    return page_widget("vae-sampler", spec, animation)
-
-
-def _rounded(array, digits=6):
+def rounded(array, digits=6):
     """An array as nested lists of floats to ``digits`` significant digits: compact JSON for the page."""
     def rounded(value):
         return [rounded(v) for v in value] if isinstance(value, list) else float(f"{value:.{digits}g}")
@@ -173,97 +221,7 @@ def _rounded(array, digits=6):
     return rounded(to_numpy(array).tolist())
 
 
-def _levels(images):
+def levels(images):
     """Digits, shape (N, 64), as nested lists of integer grey levels."""
     images = as_tensor("images", images, shape=(None, 64))
     return [[int(round(v)) for v in row] for row in to_numpy(images).tolist()]
-
-
-def vae_interpolation_page(model, images, animation, index_a=0, index_b=1):
-    """The page version of :func:`~course_lib.widgets.vae_interpolation`: two digits chosen by index, the path's
-    position and its method; the digits' latent means are computed here, the decoding in the page."""
-    images = as_tensor("images", images, shape=(None, 64))
-    latents = model.encode_mean(images)  # (N, latent_dim), eval mode
-    spec = {"model": publish(vae_decoder_onnx(model)), "latents": _rounded(latents),
-            "images": _levels(images),
-            "index_a": index_a, "index_b": index_b, "vmax": VMAX}
-    return page_widget("vae-interpolation", spec, animation)
-
-
-def vae_latent_page(model, background, animation, limit=3.0):
-    """The page version of :func:`~course_lib.widgets.vae_latent_explorer`: the scatter (``background``, from
-    :func:`~course_lib.widgets.vae.latent_background`) as a PNG, the decoder run in the page."""
-    import base64
-
-    from .core import array_png
-
-    if model.config.latent_dim != 2:
-        raise ValueError(f"model must have a 2-D latent space, got latent_dim={model.config.latent_dim}")
-    spec = {"model": publish(vae_decoder_onnx(model)), "limit": limit, "size": int(background.shape[0]),
-            "background": "data:image/png;base64," + base64.b64encode(array_png(background)).decode(),
-            "vmax": VMAX}
-    return page_widget("vae-latent", spec, animation)
-
-
-def gan_sampler_page(model, animation, n=16, ncols=8, seed=0):
-    """The page version of :func:`~course_lib.widgets.gan_sampler`: resample, seed, truncation and, for a
-    conditional GAN, the class."""
-    from .gan import NO_TRUNCATION
-
-    n = check_count("n", n, bytes_each=64, minimum=1)
-    spec = {"model": publish(gan_generator_onnx(model)), "noise_dim": model.config.noise_dim,
-            "num_classes": model.config.num_classes, "n": n, "ncols": ncols, "seed": seed,
-            "max_truncation": NO_TRUNCATION, "vmax": VMAX}
-    return page_widget("gan-sampler", spec, animation)
-
-
-def gan_walk_page(model, animation, seed_a=0, seed_b=1):
-    """The page version of :func:`~course_lib.widgets.gan_latent_walk`: two noise seeds, the position on the path
-    and its method, and for a conditional GAN the class."""
-    spec = {"model": publish(gan_generator_onnx(model)), "noise_dim": model.config.noise_dim,
-            "num_classes": model.config.num_classes, "seed_a": seed_a, "seed_b": seed_b, "vmax": VMAX}
-    return page_widget("gan-walk", spec, animation)
-
-
-def watermark_page(lists, vocabulary, examples, text=""):
-    """The page version of :func:`~course_lib.widgets.watermark_detector`: the key's green lists go into the page
-    (no model is needed to test a text), which colours each typed symbol and computes z as
-    :meth:`course_lib.watermark.GreenList.detect` does; ``examples`` (the static HTML) is the fallback."""
-    spec = {"green": lists.green.int().tolist(), "share": lists.share, "symbols": vocabulary.symbols,
-            "alphabet": vocabulary.alphabet, "text": text}
-    return page_widget("watermark", spec, examples)
-
-
-def membership_page(member_images, member_scores, other_images, other_scores, animation):
-    """The page version of :func:`~course_lib.widgets.membership_explorer`: the digits and their scores go into
-    the page (no model is needed), which draws the chosen digit, both sets' score histograms and the share of
-    held-out digits the chosen one outscores; the AUC over all of them is computed here."""
-    from .. import metrics
-    from .ethics import _check_scores
-
-    _check_scores(member_images, member_scores, other_images, other_scores)
-    spec = {"members": _levels(member_images), "member_scores": _rounded(member_scores),
-            "others": _levels(other_images), "other_scores": _rounded(other_scores), "vmax": VMAX,
-            "auc": metrics.membership_auc(as_tensor("member_scores", member_scores),
-                                          as_tensor("other_scores", other_scores))}
-    return page_widget("membership", spec, animation)
-
-
-def names_page(models, animation, n=16, seed=0):
-    """The page version of :func:`~course_lib.widgets.names_widget` for its neural models (count models need
-    their tables and stay in the notebook): model, temperature, top-p, prefix, condition, seed and resample; the
-    sampling loop runs in the page, one model call per symbol."""
-    import torch
-
-    from ..autoregressive.sampling import UNBOUNDED_MAX_LENGTH
-
-    neural = {label: model for label, model in models.items() if isinstance(model, torch.nn.Module)}
-    if not neural:
-        raise ValueError(f"models must hold at least one neural character model, got {list(models)}")
-    entries = []
-    for label, model in neural.items():
-        vocabulary = model.vocabulary
-        entries.append({"label": label, "model": publish(next_symbol_onnx(model)),
-                        "symbols": vocabulary.symbols, "conditions": list(vocabulary.conditions),
-                        "max_length": model.max_length or UNBOUNDED_MAX_LENGTH})
-    return page_widget("names", {"models": entries, "n": n, "seed": seed}, animation)

@@ -5,10 +5,11 @@ Models reach these functions through the model protocol (``sample``,
 """
 import math
 
-from .._checks import check_count, check_number, check_seed
+from .._checks import check_count, check_int, check_number, check_seed
 from .._tensors import as_tensor, to_numpy
 from ..plotting import digit_tiles
 from .core import add_resample_button, image_animation, live_image, model_on
+from .page import VMAX, levels, page_widget, publish, rounded, vae_decoder_onnx
 
 
 def render_vae_samples(model, temperature=1.0, seed=0, device="cpu", n=16, ncols=8, _cache=None):
@@ -184,3 +185,41 @@ def vae_latent_explorer_animation(model, images, labels, frames=24, radius=1.5, 
     titles = [f"z = ({s['z1']:.2f}, {s['z2']:.2f})" for s in states]
     return image_animation(lambda z1, z2: render_latent_point(model, background, z1, z2, limit), states, titles,
                            figsize=(6.5, 3.4))
+
+
+# --- the website's version, computed in the reader's page (see .page) ---
+
+
+def vae_sampler_page(model, fallback, n=16, ncols=8, seed=0):
+    """The page version of :func:`~course_lib.widgets.vae_sampler`: resample, seed and temperature."""
+    n = check_count("n", n, bytes_each=64, minimum=1)
+    check_int("ncols", ncols, 1)
+    spec = {"model": publish(vae_decoder_onnx(model)), "latent_dim": model.config.latent_dim, "n": n,
+            "ncols": ncols, "seed": seed, "vmax": VMAX}
+    return page_widget("vae-sampler", spec, fallback)
+
+
+def vae_interpolation_page(model, images, fallback, index_a=0, index_b=1):
+    """The page version of :func:`~course_lib.widgets.vae_interpolation`: two digits chosen by index, the path's
+    position and its method; the digits' latent means are computed here, the decoding in the page."""
+    images = as_tensor("images", images, shape=(None, 64))
+    latents = model.encode_mean(images)  # (N, latent_dim), eval mode
+    spec = {"model": publish(vae_decoder_onnx(model)), "latents": rounded(latents),
+            "images": levels(images),
+            "index_a": index_a, "index_b": index_b, "vmax": VMAX}
+    return page_widget("vae-interpolation", spec, fallback)
+
+
+def vae_latent_page(model, background, fallback, limit=3.0):
+    """The page version of :func:`~course_lib.widgets.vae_latent_explorer`: the scatter (``background``, from
+    :func:`~course_lib.widgets.vae.latent_background`) as a PNG, the decoder run in the page."""
+    import base64
+
+    from .core import array_png
+
+    if model.config.latent_dim != 2:
+        raise ValueError(f"model must have a 2-D latent space, got latent_dim={model.config.latent_dim}")
+    spec = {"model": publish(vae_decoder_onnx(model)), "limit": limit, "size": int(background.shape[0]),
+            "background": "data:image/png;base64," + base64.b64encode(array_png(background)).decode(),
+            "vmax": VMAX}
+    return page_widget("vae-latent", spec, fallback)

@@ -12,7 +12,8 @@ import torch
 
 from course_lib import gan, latent, plotting, vae
 from course_lib._cli import OneLineParser
-from course_lib.autoregressive import MLPCharLM, TransformerCharLM, TransformerConfig, filter_logits
+from course_lib.autoregressive import (MLPCharLM, PixelConfig, PixelTransformer, TransformerCharLM, TransformerConfig,
+                                      filter_logits)
 from course_lib.watermark import GreenList
 from course_lib.widgets import page
 
@@ -41,6 +42,10 @@ def models():
         tokens[:, 0] = start
         with torch.no_grad():
             cases[name] = (page.next_symbol_onnx(model), {"tokens": ("int64", tokens)}, model.next_logits(tokens))
+    pixels = PixelTransformer(PixelConfig(embed_dim=32, num_heads=2, num_layers=2)).eval()
+    x = torch.randint(0, pixels.config.num_levels, (3, 20))
+    with torch.no_grad():  # the page runs the weights rounded to half precision: the reference rounds them too
+        cases["pixels"] = (page.pixel_logits_onnx(pixels), {"x": ("int64", x)}, page.half_rounded(pixels)(x)[:, -1])
     return cases
 
 
