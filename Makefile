@@ -69,6 +69,7 @@ browser:  ## headless Chromium for the site tests (Debian package)
 	@command -v chromium >/dev/null || $(call apt_install,chromium)
 
 book: $(STAMP) $(ASSETS) course-js  ## execute every chapter and build the website in _build/html
+	rm -rf _build/html/_static/course  # Sphinx adds static files but never removes them: no stale model stays
 	COURSE_STATIC_WIDGETS=1 COURSE_WEB_MODELS=$(CURDIR)/web/static/course/models TQDM_DISABLE=1 \
 		$(BIN)/jupyter-book build . $(JB_FLAGS)
 

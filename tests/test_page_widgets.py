@@ -12,6 +12,7 @@ from course_lib import gan, vae, widgets
 from course_lib.autoregressive import (MLPCharLM, NGramCounts, PixelConfig, PixelTransformer, TransformerCharLM,
                                       TransformerConfig)
 from course_lib.watermark import GreenList
+from course_lib.vae import VAEConfig
 from course_lib.widgets import page
 
 ort = pytest.importorskip("onnxruntime")
@@ -28,11 +29,25 @@ def small_vae():
     return vae.VAE().eval()
 
 
-def test_the_vae_decoder_equals_decode_mean_at_any_batch_size(small_vae):
+def test_chapter_4s_decoder_is_stored_in_half_precision_and_computes_its_rounded_weights(small_vae):
     onnx = page.vae_decoder_onnx(small_vae)
+    reference = page.reference_model(small_vae, onnx)
+    assert page.stored_in_half(onnx) and reference is not small_vae
     for n in (1, 7):
         z = torch.randn(n, small_vae.config.latent_dim)
-        np.testing.assert_allclose(run(onnx, z=z), small_vae.decode_mean(z).numpy(), rtol=0, atol=1e-5)
+        got = run(onnx, z=z)
+        np.testing.assert_allclose(got, reference.decode_mean(z).numpy(), rtol=0, atol=1e-5)
+        assert 0 < np.abs(got - small_vae.decode_mean(z).numpy()).max() < 0.05  # grey levels 0..16
+
+
+def test_a_decoder_under_a_megabyte_keeps_full_precision():
+    torch.manual_seed(4)
+    model = vae.VAE(VAEConfig(latent_dim=2, hidden_dim=128)).eval()
+    onnx = page.vae_decoder_onnx(model)
+    assert len(onnx) <= page.HALF_ABOVE_BYTES and not page.stored_in_half(onnx)
+    assert page.reference_model(model, onnx) is model
+    z = torch.randn(5, 2)
+    np.testing.assert_allclose(run(onnx, z=z), model.decode_mean(z).numpy(), rtol=0, atol=1e-5)
 
 
 @pytest.mark.parametrize("config", [gan.DIGITS, gan.DIGITS_CONDITIONAL], ids=["unconditional", "conditional"])
@@ -68,16 +83,21 @@ def small_pixels():
     return PixelTransformer(PixelConfig(embed_dim=32, num_heads=2, num_layers=2)).eval()
 
 
-def test_the_pixel_logits_equal_torch_on_half_precision_weights_at_every_length(small_pixels):
-    onnx = page.pixel_logits_onnx(small_pixels)
-    rounded = page.half_rounded(small_pixels)
+@pytest.mark.parametrize("config", [PixelConfig(), PixelConfig(embed_dim=32, num_heads=2, num_layers=2)],
+                         ids=["shipped size, in half precision", "small, in full precision"])
+def test_the_pixel_logits_equal_the_torch_model_the_page_computes_at_every_length(config):
+    torch.manual_seed(3)
+    model = PixelTransformer(config).eval()
+    onnx = page.pixel_logits_onnx(model)
+    reference = page.reference_model(model, onnx)
+    assert page.stored_in_half(onnx) == (config == PixelConfig())
     x = torch.randint(0, 17, (3, 64))
     for length in (1, 9, 64):
         with torch.no_grad():
-            exact, expected = small_pixels(x[:, :length])[:, -1], rounded(x[:, :length])[:, -1]
+            exact, expected = model(x[:, :length])[:, -1], reference(x[:, :length])[:, -1]
         got = run(onnx, x=x[:, :length])
         np.testing.assert_allclose(got, expected.numpy(), rtol=0, atol=1e-5)
-        assert 0 < np.abs(got - exact.numpy()).max() < 1e-2  # the rounding shows, and stays small
+        assert np.abs(got - exact.numpy()).max() < 1e-2  # half precision: the rounding stays small
 
 
 def test_half_weights_halves_the_file_and_keeps_small_weights_exact(small_pixels):
@@ -93,6 +113,20 @@ def test_half_weights_halves_the_file_and_keeps_small_weights_exact(small_pixels
     assert {stored[f"{w.name}.float16"] for w in large} == {onnx.TensorProto.FLOAT16}
     small = [w.name for w in onnx.load_from_string(full).graph.initializer if np.prod(w.dims) < page.HALF_MIN_SIZE]
     assert small and {stored[name] for name in small} <= {onnx.TensorProto.FLOAT, onnx.TensorProto.INT64}
+
+
+def test_a_weight_beyond_float16s_range_stays_float32():
+    torch.manual_seed(5)
+    linear = torch.nn.Linear(64, 32)
+    with torch.no_grad():
+        linear.weight[0, 0] = 1e5  # float16 ends at 65504
+    export = page.onnx_model(page._wrapper(lambda m, x: m(x), linear), [torch.zeros(2, 64)], ["x"], ["y"],
+                             {"x": {0: "n"}})
+    half = page.half_weights_onnx(export)
+    assert not page.stored_in_half(half)
+    x = torch.randn(3, 64)
+    with torch.no_grad():
+        np.testing.assert_allclose(run(half, x=x), linear(x).numpy(), rtol=1e-5, atol=1e-3)
 
 
 def test_exporting_leaves_every_modules_training_flag_as_it_was(small_vae):

@@ -1,5 +1,7 @@
 """course_lib.widgets.challenges: the ring replay and the posterior-collapse explorer, on the small results file."""
+import json
 import re
+from html import unescape
 from pathlib import Path
 
 import matplotlib
@@ -8,11 +10,13 @@ matplotlib.use("Agg")
 
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
+from IPython.display import HTML  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 from course_lib import challenges  # noqa: E402
 from course_lib import widgets as W  # noqa: E402
 from course_lib.data import mode_centres  # noqa: E402
+from course_lib.widgets.challenges import posterior_collapse_page, ring_replay_page  # noqa: E402
 
 pytest.importorskip("ipywidgets")
 
@@ -163,3 +167,82 @@ def test_collapse_explorer_redraws_and_annealing_ignores_free_bits(runs):
 def test_collapse_animation_goes_over_beta_then_free_bits(runs):
     html = W.posterior_collapse_animation(runs).data
     assert html.count("data:image/png;base64") == 4 + 3
+
+
+# --- the website's version: the placeholders' specs (the page draws from them; web/course/challenges.mjs) ---
+
+def spec_of(placeholder):
+    found = re.search(r'data-kind="([^"]+)" data-spec="([^"]*)"', placeholder.data)
+    return found.group(1), json.loads(unescape(found.group(2)))
+
+
+def significant(values, digits):
+    return all(v == float(f"{v:.{digits}g}") for v in np.ravel(values))
+
+
+def test_replay_page_holds_the_replayable_choices_rounded_in_order(replay):
+    fast = "both fast (3e-3)"
+    diverged = dict(replay, **{fast: {"diverged": True, "history": replay[fast]["history"]}})
+    placeholder = ring_replay_page(diverged, HTML("<p>the animation</p>"))
+    kind, spec = spec_of(placeholder)
+    assert kind == "ring-replay" and "<p>the animation</p>" in placeholder.data
+    assert [c["label"] for c in spec["choices"]] == ["both slow (1e-4)", "both 1e-3", "D fast, G slow"]
+    for choice in spec["choices"]:
+        run = replay[choice["label"]]
+        assert choice["steps"] == run["snapshot_steps"] and choice["modes"] == run["snapshot_modes"]
+        np.testing.assert_allclose(choice["snapshots"], run["snapshots"], rtol=5e-3, atol=1e-12)
+        assert significant(choice["snapshots"], 3) and not significant(run["snapshots"], 3)
+        assert set(choice["history"]) == {"step", "d_loss", "g_loss", "d_real", "d_fake"}
+        for name, values in choice["history"].items():
+            np.testing.assert_allclose(values, run["history"][name], rtol=5e-4)
+            assert significant(values, 4)
+    np.testing.assert_allclose(spec["centres"], mode_centres("ring").numpy())
+    assert spec["limit"] == 3.0
+
+
+def test_replay_page_refuses_what_the_live_replay_refuses(replay):
+    bare = {name: {"diverged": True} for name in replay}
+    message = re.escape(f"replay must hold at least one run with snapshots, got choices {list(replay)}")
+    for make in (W.ring_replay, lambda r: ring_replay_page(r, HTML(""))):
+        with pytest.raises(ValueError, match=message):
+            make(bare)
+    first = next(iter(replay))
+    short = dict(replay, **{first: dict(replay[first], snapshot_steps=replay[first]["snapshot_steps"][:1])})
+    counts = {name: 1 if name == first else 2 for name in replay}
+    message = re.escape(f"replay's runs must share their snapshot_steps; snapshots per choice: {counts}")
+    for make in (W.ring_replay, lambda r: ring_replay_page(r, HTML(""))):
+        with pytest.raises(ValueError, match=message):
+            make(short)
+
+
+def test_collapse_page_holds_every_run_and_the_explorers_offers(runs):
+    kind, spec = spec_of(posterior_collapse_page(runs, HTML("<p>the animation</p>")))
+    assert kind == "posterior-collapse"
+    assert len(spec["runs"]) == len(runs)
+    for shown, run in zip(spec["runs"], runs):
+        assert set(shown) == {"beta", "free_bits", "warmup", "active", "elbo", "kl"}
+        same = ("beta", "free_bits", "warmup", "active")
+        assert [shown[k] for k in same] == [run[k] for k in same]
+        assert shown["elbo"] == pytest.approx(run["elbo"], rel=1e-6)
+        assert shown["kl"] == run["kl"]  # the results hold 4 digits already; a third of them needs rounding:
+    thirds = [dict(run, kl=[v / 3 for v in run["kl"]]) for run in runs]
+    shown = spec_of(posterior_collapse_page(thirds, HTML("")))[1]["runs"]
+    assert [r["kl"] for r in shown] == [[float(f"{v:.4g}") for v in run["kl"]] for run in thirds]
+    box = W.posterior_collapse_explorer(runs)
+    assert spec["betas"] == [v for _, v in box.controls["beta"].options] == [1.0, 2.0, 4.0, 8.0]
+    assert spec["free_bits"] == [v for _, v in box.controls["free_bits"].options] == [0.0, 0.25, 0.5, 1.0]
+    assert spec["warmup"] == 300 and box.controls["annealed"].description == "KL annealed (300 batches)"
+    longer = runs + [dict(run, warmup=600) for run in runs if run["warmup"]]
+    assert spec_of(posterior_collapse_page(longer, HTML("")))[1]["warmup"] == 300  # the first, as the checkbox's
+
+
+def test_collapse_page_without_annealed_runs_offers_no_warmup_and_refuses_no_plain_runs(runs):
+    plain = [r for r in runs if r["warmup"] == 0]
+    assert spec_of(posterior_collapse_page(plain, HTML("")))[1]["warmup"] == 0
+    assert "annealed" not in W.posterior_collapse_explorer(plain).controls
+    annealed = [r for r in runs if r["warmup"]]
+    message = re.escape("runs must hold runs without KL annealing (warmup 0), got none")
+    for make in (W.posterior_collapse_explorer, W.posterior_collapse_animation,
+                 lambda r: posterior_collapse_page(r, HTML(""))):
+        with pytest.raises(ValueError, match=message):
+            make(annealed)

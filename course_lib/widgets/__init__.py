@@ -40,9 +40,11 @@ from .challenges import (
     draw_ring_replay,
     posterior_collapse_animation,
     posterior_collapse_explorer,
+    posterior_collapse_page,
     replay_frames,
     ring_replay,
     ring_replay_animation,
+    ring_replay_page,
     sorted_kl,
 )
 from .completion import (COMPLETION_REGIONS, completion_animation, completion_page, completion_widget, observed_mask,
@@ -122,8 +124,8 @@ __all__ = [
     "real_or_fake_quiz_animation", "quiz_page",
     # challenges: chapter 8
     "REPLAY_FIGSIZE", "draw_ring_replay", "ring_replay", "ring_replay_animation", "replay_frames",
-    "COLLAPSE_FIGSIZE", "sorted_kl", "draw_posterior_collapse", "posterior_collapse_explorer",
-    "posterior_collapse_animation",
+    "ring_replay_page", "COLLAPSE_FIGSIZE", "sorted_kl", "draw_posterior_collapse", "posterior_collapse_explorer",
+    "posterior_collapse_animation", "posterior_collapse_page",
     # ethics: chapter 9
     "render_watermark", "watermark_detector", "watermark_examples", "MEMBERSHIP_FIGSIZE", "draw_membership",
     "membership_explorer", "membership_animation", "watermark_page", "membership_page",

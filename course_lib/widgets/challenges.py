@@ -8,10 +8,12 @@ import functools
 
 from .._checks import check_choice, check_int
 from .core import animation, live
+from .page import page_widget, rounded
 
 REPLAY_FIGSIZE = (8, 3.5)
 COLLAPSE_FIGSIZE = (7, 3.5)
 RING_LIMIT = 3.0  # the ring's modes sit at radius 2: +-3 shows them and nearby strays, with fixed axes
+HISTORY = ("step", "d_loss", "g_loss", "d_real", "d_fake")  # a replay run's history, as the page draws it
 
 
 def _replay_run(replay, choice):
@@ -83,6 +85,18 @@ def draw_ring_replay(fig, replay, choice, frame):
     fig.subplots_adjust(left=0.06, right=0.98, bottom=0.13, top=0.86, wspace=0.25)  # fixed: frames align
 
 
+def _replayable(replay):
+    """The choices with snapshots, in order, and the snapshot rounds they share: the rounds of one slider."""
+    choices = [name for name, run in replay.items() if "snapshots" in run]
+    if not choices:
+        raise ValueError(f"replay must hold at least one run with snapshots, got choices {list(replay)}")
+    steps = replay[choices[0]]["snapshot_steps"]
+    if any(replay[name]["snapshot_steps"] != steps for name in choices):
+        counts = {name: len(replay[name]["snapshot_steps"]) for name in choices}
+        raise ValueError(f"replay's runs must share their snapshot_steps; snapshots per choice: {counts}")
+    return choices, steps
+
+
 def ring_replay(replay, figsize=REPLAY_FIGSIZE, dpi=80):
     """Live replay: a dropdown for the learning-rate choice and a slider over the snapshot rounds.
 
@@ -96,13 +110,7 @@ def ring_replay(replay, figsize=REPLAY_FIGSIZE, dpi=80):
     """
     import ipywidgets
 
-    choices = [name for name, run in replay.items() if "snapshots" in run]
-    if not choices:
-        raise ValueError(f"replay must hold at least one run with snapshots, got choices {list(replay)}")
-    steps = replay[choices[0]]["snapshot_steps"]
-    if any(replay[name]["snapshot_steps"] != steps for name in choices):
-        counts = {name: len(replay[name]["snapshot_steps"]) for name in choices}
-        raise ValueError(f"replay's runs must share their snapshot_steps; snapshots per choice: {counts}")
+    choices, steps = _replayable(replay)
     controls = {
         "choice": ipywidgets.Dropdown(options=choices, value=choices[0], description="learning rates"),
         "frame": ipywidgets.SelectionSlider(options=[(str(s), i) for i, s in enumerate(steps)], value=0,
@@ -203,6 +211,16 @@ def _draw_collapse_controls(fig, runs, warmup, beta, free_bits, annealed):
     draw_posterior_collapse(fig, runs, beta, 0.0 if annealed else free_bits, warmup if annealed else 0)
 
 
+def _collapse_offers(runs):
+    """What the explorer offers: the betas and free bits of the runs without warm-up, and the smallest warm-up of
+    the annealed runs (0 if there are none), which the "KL annealed" checkbox stands for."""
+    plain = [r for r in runs if r["warmup"] == 0]
+    if not plain:
+        raise ValueError("runs must hold runs without KL annealing (warmup 0), got none")
+    warmups = sorted({r["warmup"] for r in runs} - {0})
+    return sorted({r["beta"] for r in plain}), sorted({r["free_bits"] for r in plain}), (warmups or [0])[0]
+
+
 def posterior_collapse_explorer(runs, figsize=COLLAPSE_FIGSIZE, dpi=80):
     """Live explorer: sliders for beta and free bits and a "KL annealed" checkbox.
 
@@ -217,36 +235,103 @@ def posterior_collapse_explorer(runs, figsize=COLLAPSE_FIGSIZE, dpi=80):
     """
     import ipywidgets
 
-    plain = [r for r in runs if r["warmup"] == 0]
-    if not plain:
-        raise ValueError("runs must hold runs without KL annealing (warmup 0), got none")
-    betas, bits = sorted({r["beta"] for r in plain}), sorted({r["free_bits"] for r in plain})
-    warmups = sorted({r["warmup"] for r in runs} - {0})
+    betas, bits, warmup = _collapse_offers(runs)
     controls = {
         "beta": ipywidgets.SelectionSlider(options=[(f"{b:g}", b) for b in betas], value=betas[0],
                                            description="beta"),
         "free_bits": ipywidgets.SelectionSlider(options=[(f"{f:g}", f) for f in bits], value=bits[0],
                                                 description="free bits"),
     }
-    if warmups:
-        controls["annealed"] = ipywidgets.Checkbox(value=False, description=f"KL annealed ({warmups[0]} batches)")
+    if warmup:
+        controls["annealed"] = ipywidgets.Checkbox(value=False, description=f"KL annealed ({warmup} batches)")
 
         def disable_free_bits(change):
             controls["free_bits"].disabled = change["new"]
 
         controls["annealed"].observe(disable_free_bits, names="value")
-    draw = functools.partial(_draw_collapse_controls, runs=runs, warmup=warmups[0] if warmups else 0)
-    if not warmups:
+    draw = functools.partial(_draw_collapse_controls, runs=runs, warmup=warmup)
+    if not warmup:
         draw = functools.partial(draw, annealed=False)
     return live(draw, controls, figsize, dpi)
 
 
 def posterior_collapse_animation(runs, figsize=COLLAPSE_FIGSIZE, interval=800, dpi=70):
     """For the website: beta rising without free bits (collapse), then free bits rising at the largest beta."""
-    plain = [r for r in runs if r["warmup"] == 0]
-    if not plain:
-        raise ValueError("runs must hold runs without KL annealing (warmup 0), got none")
-    betas, bits = sorted({r["beta"] for r in plain}), sorted({r["free_bits"] for r in plain})
+    betas, bits, _ = _collapse_offers(runs)
     states = [{"beta": b, "free_bits": bits[0]} for b in betas]
     states += [{"beta": betas[-1], "free_bits": f} for f in bits[1:]]
     return animation(functools.partial(draw_posterior_collapse, runs=runs), states, figsize, interval, dpi)
+
+
+# --- the website's version, computed in the reader's page (see .page) ---
+
+
+def ring_replay_page(replay, fallback):
+    """The page version of :func:`ring_replay`: the snapshots and histories go into the page, which draws them.
+
+    No model is needed: the page draws the chosen snapshot's samples, the mode
+    centres and the losses and D's outputs up to its round, as
+    :func:`draw_ring_replay` does.
+
+    Parameters
+    ----------
+    replay : dict of str to dict
+        ``results["replay"]`` from :func:`course_lib.challenges.load`: learning-rate choice -> run.
+    fallback : IPython.display.HTML
+        The animation (:func:`ring_replay_animation`), shown until the page has drawn.
+
+    Returns
+    -------
+    IPython.display.HTML
+        The placeholder of kind ``"ring-replay"``; its spec is ``{"choices": [{"label", "steps", "snapshots",
+        "modes", "history": {"step", "d_loss", "g_loss", "d_real", "d_fake"}}, ...], "centres", "limit"}``:
+        the choices with snapshots in order, points to 3 significant digits, histories to 4.
+
+    Raises
+    ------
+    ValueError
+        If no run holds snapshots, or the runs do not share their snapshot rounds.
+    """
+    from ..data import mode_centres
+
+    choices, _ = _replayable(replay)
+    spec = {"choices": [{"label": name, "steps": list(replay[name]["snapshot_steps"]),
+                         "snapshots": rounded(replay[name]["snapshots"], 3),
+                         "modes": list(replay[name]["snapshot_modes"]),
+                         "history": {key: rounded(replay[name]["history"][key], 4) for key in HISTORY}}
+                        for name in choices],
+            "centres": mode_centres("ring").tolist(), "limit": RING_LIMIT}
+    return page_widget("ring-replay", spec, fallback)
+
+
+def posterior_collapse_page(runs, fallback):
+    """The page version of :func:`posterior_collapse_explorer`: the runs' KLs go into the page, which draws the bars.
+
+    No model is needed: the page picks the runs of the chosen setting and draws
+    the median over seeds of their sorted KL, as :func:`draw_posterior_collapse`
+    does, with the explorer's controls.
+
+    Parameters
+    ----------
+    runs : list of dict
+        ``results["posterior_collapse"]`` from :func:`course_lib.challenges.load`.
+    fallback : IPython.display.HTML
+        The animation (:func:`posterior_collapse_animation`), shown until the page has drawn.
+
+    Returns
+    -------
+    IPython.display.HTML
+        The placeholder of kind ``"posterior-collapse"``; its spec is ``{"runs": [{"beta", "free_bits",
+        "warmup", "active", "elbo", "kl"}, ...], "betas", "free_bits", "warmup"}``: every run (KL to 4
+        significant digits), the betas and free bits the sliders offer and the checkbox's warm-up (0: none).
+
+    Raises
+    ------
+    ValueError
+        If no run is without KL annealing (warmup 0).
+    """
+    betas, bits, warmup = _collapse_offers(runs)
+    spec = {"runs": [{"beta": r["beta"], "free_bits": r["free_bits"], "warmup": r["warmup"], "active": r["active"],
+                      "elbo": rounded(r["elbo"]), "kl": rounded(r["kl"], 4)} for r in runs],
+            "betas": betas, "free_bits": bits, "warmup": warmup}
+    return page_widget("posterior-collapse", spec, fallback)

@@ -34,7 +34,10 @@ from .core import static_mode
 MODELS_ENV_VAR = "COURSE_WEB_MODELS"
 MODELS_URL = "models"  # the folder's name under the site's _static/course/, where widgets.mjs looks
 VMAX = NUM_LEVELS - 1  # the grey level drawn black, as in course_lib.plotting.digit_tiles
-HALF_MIN_SIZE = 1024  # weights of fewer numbers stay float32 under half_weights: halving them gains nothing
+# The site's budget for the in-page widgets is 20 MB, 14 of them onnxruntime-web: a model whose file would pass
+# HALF_ABOVE_BYTES is stored with its weights in half precision (half_weights_onnx), halving its file.
+HALF_ABOVE_BYTES = 2**20
+HALF_MIN_SIZE = 1024  # weights of fewer numbers stay float32 even then: halving them gains nothing
 KINDS = ("vae-sampler", "vae-interpolation", "vae-latent", "gan-sampler", "gan-walk", "names", "completion", "quiz",
          "ring-replay", "posterior-collapse", "watermark", "membership")
 
@@ -45,13 +48,14 @@ def models_folder():
     return Path(folder) if folder and static_mode() else None
 
 
-def onnx_model(forward, example_inputs, input_names, output_names, dynamic_axes, half_weights=False):
+def onnx_model(forward, example_inputs, input_names, output_names, dynamic_axes):
     """Export ``forward`` (a module whose submodules are the model's) to ONNX, as the bytes of one file.
 
     The module is exported in eval mode, and every submodule's training flag is
     restored afterwards: torch's exporter would otherwise leave the caller's model
-    in the mode of the wrapper, dropout switched on. With ``half_weights`` the
-    weights are stored in half precision (:func:`half_weights`).
+    in the mode of the wrapper, dropout switched on. A file over
+    :data:`HALF_ABOVE_BYTES` is returned with its weights in half precision
+    (:func:`half_weights_onnx`; :func:`stored_in_half` tells).
     """
     import torch
 
@@ -66,16 +70,18 @@ def onnx_model(forward, example_inputs, input_names, output_names, dynamic_axes,
     finally:
         for module, training in modes.items():
             module.train(training)
-    return half_weights_onnx(buffer.getvalue()) if half_weights else buffer.getvalue()
+    data = buffer.getvalue()
+    return half_weights_onnx(data) if len(data) > HALF_ABOVE_BYTES else data
 
 
 def half_weights_onnx(data):
     """An ONNX model (bytes) with its float32 weights stored as float16, each cast back to float32 where used.
 
     The file halves; the page still computes in float32, on weights rounded to
-    11 significant bits (a relative error of at most 2**-11 each), as
-    :func:`half_rounded` rounds a torch model. Only weights of at least
-    :data:`HALF_MIN_SIZE` numbers are stored so.
+    11 significant bits (a relative error of at most 2**-11, for weights of
+    size above float16's smallest normal number, 6e-5), as
+    :func:`reference_model` rounds a torch model. Only weights of at least
+    :data:`HALF_MIN_SIZE` numbers, all within float16's range, are stored so.
     """
     import numpy as np
     import onnx
@@ -84,7 +90,7 @@ def half_weights_onnx(data):
     model = onnx.load_from_string(data)
     casts = []
     for weight in model.graph.initializer:
-        if weight.data_type == onnx.TensorProto.FLOAT and np.prod(weight.dims) >= HALF_MIN_SIZE:
+        if weight.data_type == onnx.TensorProto.FLOAT and _halved(numpy_helper.to_array(weight)):
             stored = f"{weight.name}.float16"
             weight.CopyFrom(numpy_helper.from_array(numpy_helper.to_array(weight).astype(np.float16), stored))
             casts.append(helper.make_node("Cast", [stored], [stored[:-len(".float16")]], to=onnx.TensorProto.FLOAT))
@@ -145,30 +151,45 @@ def next_symbol_onnx(model):
                       {"tokens": {0: "n", 1: "t"}, "logits": {0: "n"}})
 
 
-def half_rounded(model):
-    """A copy of ``model`` whose weights are rounded as :func:`half_weights_onnx` stores them: the torch model the
-    page computes, to compare the export against."""
+def stored_in_half(data):
+    """Whether the ONNX model ``data`` (bytes) holds weights in half precision (:func:`half_weights_onnx`)."""
+    import onnx
+
+    return any(w.data_type == onnx.TensorProto.FLOAT16 for w in onnx.load_from_string(data).graph.initializer)
+
+
+def _halved(weight):
+    """Whether :func:`half_weights_onnx` stores ``weight`` (an array) in half precision."""
+    import numpy as np
+
+    return weight.size >= HALF_MIN_SIZE and bool(np.all(np.abs(weight) <= np.finfo(np.float16).max))
+
+
+def reference_model(model, data):
+    """The torch model whose outputs the export ``data`` (bytes, of ``model``) must equal: ``model`` itself or, for
+    a file stored in half precision (:func:`stored_in_half`), a copy with the same weights rounded to float16."""
     import copy
 
     import torch
 
+    if not stored_in_half(data):
+        return model
     rounded = copy.deepcopy(model)
     with torch.no_grad():
         for weight in rounded.parameters():
-            if weight.numel() >= HALF_MIN_SIZE:
+            if _halved(to_numpy(weight)):
                 weight.copy_(weight.half().to(weight.dtype))
     return rounded
 
 
 def pixel_logits_onnx(model):
-    """A pixel model's logits for pixel ``T - 1`` given pixels ``0..T-2`` as ONNX, its weights in half precision
-    (the full-precision file would take the site past its 20 MB): input ``x`` (N, T) int64 grey levels (the value
-    at ``T - 1`` is not read), output ``logits`` (N, num_levels)."""
+    """A pixel model's logits for pixel ``T - 1`` given pixels ``0..T-2`` as ONNX: input ``x`` (N, T) int64 grey
+    levels (the value at ``T - 1`` is not read), output ``logits`` (N, num_levels)."""
     import torch
 
     x = torch.zeros(2, 3, dtype=torch.int64, device=model.device)
     return onnx_model(_wrapper(lambda m, x: m(x)[:, -1], model), [x], ["x"], ["logits"],
-                      {"x": {0: "n", 1: "t"}, "logits": {0: "n"}}, half_weights=True)
+                      {"x": {0: "n", 1: "t"}, "logits": {0: "n"}})
 
 
 def publish(data, folder=None):

@@ -88,16 +88,21 @@ export class Completion extends Widget {
     this.completed = { key: null, pixels: null };
   }
 
-  // Step the pixels slider from 0 to 64, one pixel every 80 ms (the notebook's Play interval).
+  // Draw the completion one missing pixel every 80 ms (the notebook's Play interval), from the pixels slider's
+  // position, or from the start once it has reached the end; the kept pixels are skipped, as in the animation.
   playSteps() {
     clearInterval(this.timer);
-    this.step.value = "0";
-    this.step.dispatchEvent(new Event("input"));
-    this.timer = setInterval(() => {
-      if (Number(this.step.value) >= 64) { clearInterval(this.timer); return; }
-      this.step.value = String(Number(this.step.value) + 1);
+    const missing = this.spec.regions[this.region.value].flatMap((kept, t) => (kept ? [] : [t]));
+    let step = Number(this.step.value) > missing[missing.length - 1] ? 0 : Number(this.step.value);
+    const next = () => {
+      const t = missing.find((m) => m >= step);
+      if (t === undefined) { clearInterval(this.timer); return; }
+      step = t + 1;
+      this.step.value = String(step);
       this.step.dispatchEvent(new Event("input"));
-    }, 80);
+    };
+    next();
+    this.timer = setInterval(next, 80);
   }
 
   async complete(image, observed, seed, temperature) {

@@ -78,10 +78,11 @@ export function dropdown(parent, label, options, value) {
   return row(parent, label, select);
 }
 
+// A checkbox with its description on its right, as ipywidgets draws one.
 export function checkbox(parent, label, checked = false) {
   const input = Object.assign(document.createElement("input"), { type: "checkbox", checked });
   input.dataset.control = label;
-  return row(parent, label, input);
+  return row(parent, "", input, Object.assign(document.createElement("span"), { textContent: label }));
 }
 
 export function textbox(parent, label, placeholder) {

@@ -6,11 +6,13 @@ import { VAESampler, VAEInterpolation, VAELatent } from "./vae.mjs";
 import { GANSampler, GANWalk } from "./gan.mjs";
 import { Names, Completion } from "./autoregressive.mjs";
 import { Quiz } from "./evaluation.mjs";
+import { RingReplay, PosteriorCollapse } from "./challenges.mjs";
 import { Watermark, Membership } from "./ethics.mjs";
 
 const KINDS = { "vae-sampler": VAESampler, "vae-interpolation": VAEInterpolation, "vae-latent": VAELatent,
   "gan-sampler": GANSampler, "gan-walk": GANWalk, "names": Names, "completion": Completion, "quiz": Quiz,
-  "watermark": Watermark, "membership": Membership };
+  "ring-replay": RingReplay, "posterior-collapse": PosteriorCollapse, "watermark": Watermark,
+  "membership": Membership };
 
 export async function mount(element) {
   const Kind = KINDS[element.dataset.kind];
