@@ -2,7 +2,7 @@
 // (course_lib.widgets.page.next_symbol_onnx, pixel_logits_onnx), each draw from the filtered probabilities with the
 // page's generator.
 import { generator, filterProbs, pick, drawTiles } from "./sampling.mjs";
-import { Widget, run, slider, number, dropdown, textbox, button } from "./widget.mjs";
+import { Widget, run, slider, number, dropdown, textbox, button, nextTask } from "./widget.mjs";
 
 export class Names extends Widget {
   constructor(element, spec) {
@@ -105,20 +105,30 @@ export class Completion extends Widget {
     this.timer = setInterval(next, 80);
   }
 
+  // Each missing pixel in raster order, drawn on the canvas as soon as it is sampled: the first appears within a
+  // frame of the change, and the reader watches the model fill the region one pass at a time.
   async complete(image, observed, seed, temperature) {
     const rng = generator(seed);
     const x = image.map((v, t) => (observed[t] ? v : 0));
+    const start = performance.now();
+    let shown = null; // when the canvas was last drawn: once a frame (16 ms) is enough
     for (let t = 0; t < 64; t += 1) {
       if (observed[t]) continue;
       const prefix = BigInt64Array.from(x.slice(0, t + 1), BigInt);
       const logits = await run(this.spec.model, { x: ["int64", prefix, [1, t + 1]] });
       x[t] = pick(filterProbs(logits, temperature, 1), rng.uniform());
+      if (shown === null || performance.now() - shown >= 16) {
+        this.draw(image, x, observed, t + 1);
+        if (shown === null) this.element.dataset.firstPixelMs = (performance.now() - start).toFixed(2); // benchmark
+        shown = performance.now();
+        await nextTask(); // the browser may paint the canvas before the next pixel
+      }
     }
     return x;
   }
 
   async render() {
-    const { images, regions, vmax, missing_rgb: missing, cursor_rgb: cursor } = this.spec;
+    const { images, regions } = this.spec;
     const index = Math.min(images.length - 1, Math.max(0, Math.round(Number(this.index.value) || 0)));
     const observed = regions[this.region.value];
     const [seed, temperature] = [Number(this.seed.value), Number(this.temperature.value)];
@@ -126,13 +136,18 @@ export class Completion extends Widget {
     if (this.completed.key !== key) {
       this.completed = { key, pixels: await this.complete(images[index], observed, seed, temperature) };
     }
-    const step = Number(this.step.value);
+    this.draw(images[index], this.completed.pixels, observed, Number(this.step.value));
+  }
+
+  // As render_completion: the digit with the region erased (light blue), the completion with the pixels from
+  // `step` on not drawn yet (light blue, the next one red), and the digit itself.
+  draw(image, completed, observed, step) {
+    const { vmax, missing_rgb: missing, cursor_rgb: cursor } = this.spec;
     const tiles = new Float32Array(3 * 64);
-    tiles.set(images[index], 0);
-    tiles.set(this.completed.pixels, 64);
-    tiles.set(images[index], 128);
+    tiles.set(image, 0);
+    tiles.set(completed, 64);
+    tiles.set(image, 128);
     drawTiles(this.picture, tiles, 3, 3, vmax);
-    // As render_completion: erased pixels light blue in tile 1, those not drawn yet in tile 2, the next one red.
     const context = this.picture.getContext("2d");
     const waiting = [...Array(64).keys()].filter((t) => !observed[t] && t >= step);
     const paint = (tile, t, [r, g, b]) => {

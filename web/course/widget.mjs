@@ -165,6 +165,16 @@ export class Widget {
   }
 }
 
+// A promise that resolves in a new task (a message to itself: no 4 ms timer clamp), so that the browser can paint
+// between the steps of a long render.
+export function nextTask() {
+  return new Promise((resolve) => {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = () => resolve();
+    channel.port2.postMessage(null);
+  });
+}
+
 export function normals(rng, count, scale = 1) {
   const z = new Float32Array(count);
   for (let i = 0; i < count; i += 1) z[i] = scale * rng.normal();
