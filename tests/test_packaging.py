@@ -34,6 +34,12 @@ def _package_dependencies():
     return {_requirement_name(requirement) for requirement in PYPROJECT["project"]["dependencies"]}
 
 
+def _optional_dependencies():
+    """{canonical name} of every extra's requirements (``[project.optional-dependencies]``)."""
+    extras = PYPROJECT["project"].get("optional-dependencies", {})
+    return {_requirement_name(requirement) for requirements in extras.values() for requirement in requirements}
+
+
 def _requirements_txt():
     lines = (ROOT / "requirements.txt").read_text().splitlines()
     return {_requirement_name(line) for line in lines if line.strip() and not line.lstrip().startswith(("#", "-"))}
@@ -50,10 +56,11 @@ def _colab_pins():
     return pins
 
 
-def _imported_modules(source):
-    """Top-level names of the absolute imports in Python source."""
+def _imported_modules(source, module_level=False):
+    """Top-level names of the absolute imports in Python source (``module_level``: only those run on import)."""
     modules = set()
-    for node in ast.walk(ast.parse(source)):
+    tree = ast.parse(source)
+    for node in (tree.body if module_level else ast.walk(tree)):
         if isinstance(node, ast.Import):
             modules |= {alias.name.split(".")[0] for alias in node.names}
         elif isinstance(node, ast.ImportFrom) and node.level == 0:
@@ -77,17 +84,22 @@ def test_runtime_ranges_live_only_in_pyproject():
 def test_every_import_of_the_package_and_its_notebooks_is_a_declared_dependency():
     # Students install course-lib and nothing else, so what the chapters and exercises import
     # must come with it too.
-    sources = [path.read_text() for path in (ROOT / "course_lib").rglob("*.py")]
-    for folder in ("notebooks", "exercises/source"):
-        sources += [code for path in sorted((ROOT / folder).glob("*.ipynb")) for code in _notebook_code(path)]
-    modules = set().union(*map(_imported_modules, sources))
+    # An extra's module (the website build's) may be imported only inside the functions that need it.
+    package = [path.read_text() for path in (ROOT / "course_lib").rglob("*.py")]
+    notebooks = [code for folder in ("notebooks", "exercises/source")
+                 for path in sorted((ROOT / folder).glob("*.ipynb")) for code in _notebook_code(path)]
+    modules = set().union(*map(_imported_modules, package + notebooks))
     third_party = sorted(modules - set(sys.stdlib_module_names) - {"course_lib"} - COLAB_ONLY_MODULES)
     distributions = importlib.metadata.packages_distributions()
-    declared = _package_dependencies()
-    missing = {module: distributions.get(module) for module in third_party
-               if not declared & {_canonical(name) for name in distributions.get(module, [])}}
-    assert not missing, (f"imported but not in pyproject.toml's dependencies (module: installed "
-                         f"distributions): {missing}")
+    declared, extras = _package_dependencies(), _optional_dependencies()
+    names = {module: {_canonical(name) for name in distributions.get(module, [])} for module in third_party}
+    missing = {module: distributions.get(module) for module in third_party if not declared & names[module]}
+    on_import = set().union(*(_imported_modules(code, module_level=True) for code in package),
+                            *map(_imported_modules, notebooks))
+    lazy = {module for module in missing if extras & names[module] and module not in on_import}
+    assert not set(missing) - lazy, (f"imported but not in pyproject.toml's dependencies, nor an extra's imported "
+                                     f"inside a function (module: installed distributions): "
+                                     f"{ {m: d for m, d in missing.items() if m not in lazy} }")
 
 
 def test_license_file_matches_pyproject():

@@ -1,7 +1,5 @@
 """The website's in-page widgets: exported models equal torch (onnxruntime), published once under their digest,
 placeholders that carry the spec and the fallback, and show() choosing the right version."""
-import html
-import json
 import re
 
 import numpy as np
@@ -11,9 +9,11 @@ import torch
 from course_lib import gan, vae, widgets
 from course_lib.autoregressive import (MLPCharLM, NGramCounts, PixelConfig, PixelTransformer, TransformerCharLM,
                                       TransformerConfig)
-from course_lib.watermark import GreenList
 from course_lib.vae import VAEConfig
+from course_lib.watermark import GreenList
 from course_lib.widgets import page
+
+from .placeholders import spec_of
 
 ort = pytest.importorskip("onnxruntime")
 
@@ -157,11 +157,6 @@ def test_publishing_without_a_models_folder_names_the_variable(monkeypatch):
     monkeypatch.delenv(page.MODELS_ENV_VAR, raising=False)
     with pytest.raises(ValueError, match=page.MODELS_ENV_VAR):
         page.publish(b"x")
-
-
-def spec_of(placeholder):
-    found = re.search(r'data-kind="([^"]+)" data-spec="([^"]*)"', placeholder.data)
-    return found.group(1), json.loads(html.unescape(found.group(2)))
 
 
 def test_the_placeholder_carries_kind_spec_fallback_and_a_hidden_note():

@@ -1,7 +1,5 @@
 """course_lib.widgets.challenges: the ring replay and the posterior-collapse explorer, on the small results file."""
-import json
 import re
-from html import unescape
 from pathlib import Path
 
 import matplotlib
@@ -17,6 +15,8 @@ from course_lib import challenges  # noqa: E402
 from course_lib import widgets as W  # noqa: E402
 from course_lib.data import mode_centres  # noqa: E402
 from course_lib.widgets.challenges import posterior_collapse_page, ring_replay_page  # noqa: E402
+
+from .placeholders import spec_of  # noqa: E402
 
 pytest.importorskip("ipywidgets")
 
@@ -170,11 +170,6 @@ def test_collapse_animation_goes_over_beta_then_free_bits(runs):
 
 
 # --- the website's version: the placeholders' specs (the page draws from them; web/course/challenges.mjs) ---
-
-def spec_of(placeholder):
-    found = re.search(r'data-kind="([^"]+)" data-spec="([^"]*)"', placeholder.data)
-    return found.group(1), json.loads(unescape(found.group(2)))
-
 
 def significant(values, digits):
     return all(v == float(f"{v:.{digits}g}") for v in np.ravel(values))

@@ -44,6 +44,16 @@ def _check_images(model, images):
     return images
 
 
+def _check_controls(model, images, index, region, temperature):
+    """The checks of the live and the page widget: ``images`` checked, and the controls' starting values."""
+    _check_pixel_model(model)
+    images = _check_images(model, images)
+    check_int("index", index, 0, maximum=len(images) - 1)
+    check_choice("region", region, COMPLETION_REGIONS)
+    check_number("temperature", temperature, 0.1, maximum=2.0)  # the slider's range
+    return images
+
+
 def render_completion(model, images, index=0, region="bottom half", seed=0, step=NUM_PIXELS, temperature=1.0,
                       _cache=None):
     """Three tiles: digit ``index`` with ``region`` erased, its completion after ``step`` pixels, the original.
@@ -96,11 +106,7 @@ def completion_widget(model, images, index=0, region="bottom half", seed=0, temp
     """
     import ipywidgets
 
-    _check_pixel_model(model)
-    images = _check_images(model, images)
-    check_int("index", index, 0, maximum=len(images) - 1)
-    check_choice("region", region, COMPLETION_REGIONS)
-    check_number("temperature", temperature, 0.1, maximum=2.0)  # the slider's range
+    images = _check_controls(model, images, index, region, temperature)
     controls = {
         "index": ipywidgets.BoundedIntText(value=index, min=0, max=len(images) - 1, description="digit"),
         "region": ipywidgets.Dropdown(options=list(COMPLETION_REGIONS), value=region, description="erase"),
@@ -141,12 +147,9 @@ def completion_animation(model, images, index=0, region="bottom half", seed=0, t
 def completion_page(model, images, fallback, index=0, region="bottom half", seed=0, temperature=1.0):
     """The page version of :func:`completion_widget`: digit, erased region, seed, temperature and the pixels
     slider with play; the page draws each missing pixel in raster order with one model call
-    (:func:`~course_lib.widgets.page.pixel_logits_onnx`, whose weights are stored in half precision)."""
-    _check_pixel_model(model)
-    images = _check_images(model, images)
-    check_int("index", index, 0, maximum=len(images) - 1)
-    check_choice("region", region, COMPLETION_REGIONS)
-    check_number("temperature", temperature, 0.1, maximum=2.0)  # the slider's range, as in completion_widget
+    (:func:`~course_lib.widgets.page.pixel_logits_onnx`; the shipped model's file, over
+    :data:`~course_lib.widgets.page.HALF_ABOVE_BYTES`, holds its weights in half precision)."""
+    images = _check_controls(model, images, index, region, temperature)
     spec = {"model": publish(pixel_logits_onnx(model)), "images": levels(images), "index": index, "region": region,
             "regions": {name: observed_mask(name).int().tolist() for name in COMPLETION_REGIONS},
             "seed": check_seed("seed", seed), "temperature": temperature, "vmax": VMAX,

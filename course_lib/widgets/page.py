@@ -90,9 +90,10 @@ def half_weights_onnx(data):
     model = onnx.load_from_string(data)
     casts = []
     for weight in model.graph.initializer:
-        if weight.data_type == onnx.TensorProto.FLOAT and _halved(numpy_helper.to_array(weight)):
+        values = numpy_helper.to_array(weight)
+        if weight.data_type == onnx.TensorProto.FLOAT and _halved(values):
             stored = f"{weight.name}.float16"
-            weight.CopyFrom(numpy_helper.from_array(numpy_helper.to_array(weight).astype(np.float16), stored))
+            weight.CopyFrom(numpy_helper.from_array(values.astype(np.float16), stored))
             casts.append(helper.make_node("Cast", [stored], [stored[:-len(".float16")]], to=onnx.TensorProto.FLOAT))
     nodes = [*casts, *model.graph.node]  # the casts first: the graph's nodes must come in topological order
     del model.graph.node[:]

@@ -1,6 +1,7 @@
 // Chapter 9's widgets in the page; neither needs a model: the key's green lists and the scored digits are in the spec.
 import { drawTiles, watermarkScore } from "./sampling.mjs";
 import { Widget, slider, dropdown, textbox } from "./widget.mjs";
+import { axes, bars, blank, legend, polyline, text } from "./plots.mjs";
 
 // The chapter 9 detector: each symbol of the typed names green or red by the key's list for the token before it,
 // and z = (green - share * total) / sqrt(total * share * (1 - share)), as course_lib.watermark.GreenList.z_score.
@@ -40,6 +41,20 @@ export class Watermark extends Widget {
   }
 }
 
+// `bins` equal bins over the range of all the sets' values, and each set's count per bin, as matplotlib's hist.
+export function histograms(sets, bins) {
+  const all = sets.flat();
+  const [low, high] = [Math.min(...all), Math.max(...all)];
+  const width = (high - low) / bins || 1;
+  const edges = Array.from({ length: bins + 1 }, (_, k) => low + k * width);
+  const counts = sets.map((values) => {
+    const c = new Array(bins).fill(0);
+    for (const v of values) c[Math.min(bins - 1, Math.floor((v - low) / width))] += 1;
+    return c;
+  });
+  return { edges, counts };
+}
+
 // The chapter 9 membership explorer: one digit, and where its score (the model's ELBO) falls among the scores of
 // the model's training digits and of held-out digits, as course_lib.widgets.draw_membership draws it.
 export class Membership extends Widget {
@@ -53,64 +68,30 @@ export class Membership extends Widget {
   }
 
   async render() {
-    const { vmax, auc } = this.spec;
+    const { vmax, auc, member_scores: members, other_scores: others } = this.spec;
     const images = this.spec[this.which.value];
-    const scores = this.spec[this.which.value === "members" ? "member_scores" : "other_scores"];
+    const scores = this.which.value === "members" ? members : others;
     const index = Math.min(images.length - 1, Number(this.index.value));
     const score = scores[index];
-    const below = this.spec.other_scores.filter((s) => s < score).length / this.spec.other_scores.length;
-    const [width, height, left, top, plotWidth, plotHeight] = [620, 250, 150, 40, 440, 160];
-    const canvas = this.picture;
-    canvas.width = width;
-    canvas.height = height;
-    const context = canvas.getContext("2d");
-    context.fillStyle = "#fff";
-    context.fillRect(0, 0, width, height);
+    const below = others.filter((s) => s < score).length / others.length;
+    const context = blank(this.picture, 640, 270);
     const tile = document.createElement("canvas");
     drawTiles(tile, images[index], 1, 1, vmax, 12, 0);
-    context.drawImage(tile, 15, top + 30);
-    context.fillStyle = "#000";
-    context.font = "13px sans-serif";
-    context.fillText(`${this.which.value === "members" ? "training" : "held-out"} digit ${index}`, 15, top + 20);
-    context.fillText(`membership inference: AUC ${auc.toFixed(2)} over these digits`, left, 18);
-    context.fillText(`ELBO ${score.toFixed(1)}: above ${Math.round(100 * below)}% of held-out digits`, left, 34);
-    const all = [...this.spec.member_scores, ...this.spec.other_scores];
-    const [low, high] = [Math.min(...all), Math.max(...all)];
-    const bins = 29;
-    const x = (v) => left + (v - low) / (high - low || 1) * plotWidth;
-    const counts = (values) => {
-      const c = new Array(bins).fill(0);
-      for (const v of values) c[Math.min(bins - 1, Math.floor((v - low) / (high - low || 1) * bins))] += 1;
-      return c;
-    };
-    const sets = [[counts(this.spec.member_scores), "rgba(31, 119, 180, 0.6)"],
-      [counts(this.spec.other_scores), "rgba(255, 127, 14, 0.6)"]];
-    const tallest = Math.max(...sets.flatMap(([c]) => c));
-    for (const [c, colour] of sets) {
-      context.fillStyle = colour;
-      c.forEach((n, b) => {
-        const h = n / tallest * plotHeight;
-        context.fillRect(left + b * plotWidth / bins, top + plotHeight - h, plotWidth / bins - 1, h);
-      });
-    }
-    context.fillStyle = "#000";
-    context.fillRect(x(score) - 1, top, 2, plotHeight);
-    context.strokeRect(left, top, plotWidth, plotHeight);
-    context.fillText("score: ELBO (nats; higher = the model finds it likelier)", left, top + plotHeight + 18);
-    context.fillText(low.toFixed(0), left, top + plotHeight + 34);
-    context.fillText(high.toFixed(0), left + plotWidth - 30, top + plotHeight + 34);
-    context.save();
-    context.translate(left - 8, top + plotHeight / 2 + 15);
-    context.rotate(-Math.PI / 2);
-    context.fillText("digits", 0, 0);
-    context.restore();
-    context.fillStyle = sets[0][1];
-    context.fillRect(left + plotWidth - 175, top + 8, 12, 12);
-    context.fillStyle = sets[1][1];
-    context.fillRect(left + plotWidth - 175, top + 26, 12, 12);
-    context.fillStyle = "#000";
-    context.fillText("training digits (members)", left + plotWidth - 158, top + 18);
-    context.fillText("held-out digits", left + plotWidth - 158, top + 36);
+    context.drawImage(tile, 15, 75);
+    text(context, `${this.which.value === "members" ? "training" : "held-out"} digit ${index}`, 15, 65);
+    text(context, `membership inference: AUC ${auc.toFixed(2)} over these digits`, 175, 16);
+    text(context, `ELBO ${score.toFixed(1)}: above ${Math.round(100 * below)}% of held-out digits`, 175, 32);
+    const { edges, counts } = histograms([members, others], 29);
+    const width = edges[1] - edges[0];
+    const centres = edges.slice(0, -1).map((edge) => edge + width / 2);
+    const plot = axes(context, { left: 175, top: 42, width: 440, height: 170 }, [edges[0], edges[edges.length - 1]],
+      [0, 1.05 * Math.max(...counts.flat())], { xLabel: "score: ELBO (nats; higher = the model finds it likelier)",
+        yLabel: "digits" });
+    const colours = ["rgba(31, 119, 180, 0.6)", "rgba(255, 127, 14, 0.6)"]; // C0 and C1 at matplotlib's alpha 0.6
+    counts.forEach((c, i) => bars(context, plot, centres, c, { width, colour: colours[i] }));
+    polyline(context, plot, [score, score], [0, 1.05 * Math.max(...counts.flat())], { colour: "#000", width: 2 });
+    legend(context, plot, [{ label: "training digits (members)", colour: colours[0] },
+      { label: "held-out digits", colour: colours[1] }, { label: "this digit", colour: "#000" }], { left: true });
   }
 }
 

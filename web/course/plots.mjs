@@ -159,14 +159,14 @@ export function bars(context, plot, xs, heights, { width = 0.8, colour = COLOURS
   });
 }
 
-// A legend in the plot's upper right corner: entries [{label, colour, dash}], each a short line and its label, on
-// a white box so lines beneath do not cross the text.
-export function legend(context, plot, entries) {
+// A legend in the plot's upper right corner (or upper left, `left`): entries [{label, colour, dash}], each a short
+// line and its label, on a white box so lines beneath do not cross the text.
+export function legend(context, plot, entries, { left: onLeft = false } = {}) {
   const { left, top, width } = plot.box;
   context.font = FONT;
   const textWidth = Math.max(...entries.map(({ label }) => context.measureText(label).width));
   const [boxWidth, boxHeight] = [textWidth + 38, entries.length * 16 + 6];
-  const [x0, y0] = [left + width - boxWidth - 5, top + 5];
+  const [x0, y0] = [onLeft ? left + 5 : left + width - boxWidth - 5, top + 5];
   context.save();
   Object.assign(context, { fillStyle: "rgba(255, 255, 255, 0.85)", strokeStyle: "#ccc", lineWidth: 1 });
   context.fillRect(x0, y0, boxWidth, boxHeight);
