@@ -36,7 +36,7 @@ MODELS_URL = "models"  # the folder's name under the site's _static/course/, whe
 VMAX = NUM_LEVELS - 1  # the grey level drawn black, as in course_lib.plotting.digit_tiles
 # The site's budget for the in-page widgets is 20 MB, 14 of them onnxruntime-web: a model whose file would pass
 # HALF_ABOVE_BYTES is stored with its weights in half precision (half_weights_onnx), halving its file.
-HALF_ABOVE_BYTES = 2**20
+HALF_ABOVE_BYTES = 2**19
 HALF_MIN_SIZE = 1024  # weights of fewer numbers stay float32 even then: halving them gains nothing
 KINDS = ("vae-sampler", "vae-interpolation", "vae-latent", "gan-sampler", "gan-walk", "names", "completion", "quiz",
          "ring-replay", "posterior-collapse", "watermark", "membership")

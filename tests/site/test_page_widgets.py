@@ -1,5 +1,7 @@
 """The website's widgets compute in the page: served over HTTP every control changes the picture, with no request
 leaving 127.0.0.1 and no console error; opened from disk, the animation and a one-line note stay."""
+import re
+
 import pytest
 
 from .pages import visit
@@ -103,5 +105,8 @@ def test_the_site_ships_the_wasm_runtime_only_and_within_20_mb(site_dir):
     runtime = sorted(p.name for p in (site_dir / "_static" / "ort").iterdir())
     assert runtime == ["ort-wasm-simd-threaded.mjs", "ort-wasm-simd-threaded.wasm", "ort.wasm.min.mjs"]
     added = [*(site_dir / "_static" / "ort").iterdir(), *(site_dir / "_static" / "course").rglob("*")]
-    total = sum(p.stat().st_size for p in added if p.is_file())
-    assert total <= 20e6, f"the in-page widgets add {total / 1e6:.2f} MB to the site"  # issue 15: at most 20 MB
+    files = sum(p.stat().st_size for p in added if p.is_file())
+    specs = sum(len(spec.encode()) for page in site_dir.rglob("*.html")  # the data the pages carry
+                for spec in re.findall(r'data-spec="([^"]*)"', page.read_text()))
+    assert specs > 0 and files + specs <= 20e6, (f"the in-page widgets add {files / 1e6:.2f} MB of files and "
+                                                 f"{specs / 1e6:.2f} MB of page data")  # issue 15: at most 20 MB
