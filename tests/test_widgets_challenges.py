@@ -1,4 +1,5 @@
-"""course_lib.widgets.challenges: the ring replay and the posterior-collapse explorer, on the small results file."""
+"""course_lib.widgets.challenges and .collapse: the ring replay and the posterior-collapse explorer, on the small
+results file."""
 import re
 from pathlib import Path
 
@@ -14,7 +15,6 @@ from matplotlib.figure import Figure  # noqa: E402
 from course_lib import challenges  # noqa: E402
 from course_lib import widgets as W  # noqa: E402
 from course_lib.data import mode_centres  # noqa: E402
-from course_lib.widgets.challenges import posterior_collapse_page, ring_replay_page  # noqa: E402
 
 from .placeholders import spec_of  # noqa: E402
 
@@ -178,7 +178,7 @@ def significant(values, digits):
 def test_replay_page_holds_the_replayable_choices_rounded_in_order(replay):
     fast = "both fast (3e-3)"
     diverged = dict(replay, **{fast: {"diverged": True, "history": replay[fast]["history"]}})
-    placeholder = ring_replay_page(diverged, HTML("<p>the animation</p>"))
+    placeholder = W.ring_replay_page(diverged, HTML("<p>the animation</p>"))
     kind, spec = spec_of(placeholder)
     assert kind == "ring-replay" and "<p>the animation</p>" in placeholder.data
     assert [c["label"] for c in spec["choices"]] == ["both slow (1e-4)", "both 1e-3", "D fast, G slow"]
@@ -198,20 +198,20 @@ def test_replay_page_holds_the_replayable_choices_rounded_in_order(replay):
 def test_replay_page_refuses_what_the_live_replay_refuses(replay):
     bare = {name: {"diverged": True} for name in replay}
     message = re.escape(f"replay must hold at least one run with snapshots, got choices {list(replay)}")
-    for make in (W.ring_replay, lambda r: ring_replay_page(r, HTML(""))):
+    for make in (W.ring_replay, lambda r: W.ring_replay_page(r, HTML(""))):
         with pytest.raises(ValueError, match=message):
             make(bare)
     first = next(iter(replay))
     short = dict(replay, **{first: dict(replay[first], snapshot_steps=replay[first]["snapshot_steps"][:1])})
     counts = {name: 1 if name == first else 2 for name in replay}
     message = re.escape(f"replay's runs must share their snapshot_steps; snapshots per choice: {counts}")
-    for make in (W.ring_replay, lambda r: ring_replay_page(r, HTML(""))):
+    for make in (W.ring_replay, lambda r: W.ring_replay_page(r, HTML(""))):
         with pytest.raises(ValueError, match=message):
             make(short)
 
 
 def test_collapse_page_holds_every_run_and_the_explorers_offers(runs):
-    kind, spec = spec_of(posterior_collapse_page(runs, HTML("<p>the animation</p>")))
+    kind, spec = spec_of(W.posterior_collapse_page(runs, HTML("<p>the animation</p>")))
     assert kind == "posterior-collapse"
     assert len(spec["runs"]) == len(runs)
     for shown, run in zip(spec["runs"], runs):
@@ -221,23 +221,23 @@ def test_collapse_page_holds_every_run_and_the_explorers_offers(runs):
         assert shown["elbo"] == pytest.approx(run["elbo"], rel=1e-6)
         assert shown["kl"] == run["kl"]  # the results hold 4 digits already; a third of them needs rounding:
     thirds = [dict(run, kl=[v / 3 for v in run["kl"]]) for run in runs]
-    shown = spec_of(posterior_collapse_page(thirds, HTML("")))[1]["runs"]
+    shown = spec_of(W.posterior_collapse_page(thirds, HTML("")))[1]["runs"]
     assert [r["kl"] for r in shown] == [[float(f"{v:.4g}") for v in run["kl"]] for run in thirds]
     box = W.posterior_collapse_explorer(runs)
     assert spec["betas"] == [v for _, v in box.controls["beta"].options] == [1.0, 2.0, 4.0, 8.0]
     assert spec["free_bits"] == [v for _, v in box.controls["free_bits"].options] == [0.0, 0.25, 0.5, 1.0]
     assert spec["warmup"] == 300 and box.controls["annealed"].description == "KL annealed (300 batches)"
     longer = runs + [dict(run, warmup=600) for run in runs if run["warmup"]]
-    assert spec_of(posterior_collapse_page(longer, HTML("")))[1]["warmup"] == 300  # the first, as the checkbox's
+    assert spec_of(W.posterior_collapse_page(longer, HTML("")))[1]["warmup"] == 300  # the first, as the checkbox's
 
 
 def test_collapse_page_without_annealed_runs_offers_no_warmup_and_refuses_no_plain_runs(runs):
     plain = [r for r in runs if r["warmup"] == 0]
-    assert spec_of(posterior_collapse_page(plain, HTML("")))[1]["warmup"] == 0
+    assert spec_of(W.posterior_collapse_page(plain, HTML("")))[1]["warmup"] == 0
     assert "annealed" not in W.posterior_collapse_explorer(plain).controls
     annealed = [r for r in runs if r["warmup"]]
     message = re.escape("runs must hold runs without KL annealing (warmup 0), got none")
     for make in (W.posterior_collapse_explorer, W.posterior_collapse_animation,
-                 lambda r: posterior_collapse_page(r, HTML(""))):
+                 lambda r: W.posterior_collapse_page(r, HTML(""))):
         with pytest.raises(ValueError, match=message):
             make(annealed)

@@ -25,28 +25,18 @@ chapter 4 VAE widgets, :mod:`.mixture` the chapter 3 EM stepper, :mod:`.gan`
 the chapter 5 GAN sampler and latent walk, :mod:`.autoregressive` the
 chapter 6 names sampler, :mod:`.completion` its pixel-by-pixel digit completion,
 :mod:`.evaluation` the chapter 7 "which one is real?" quiz,
-:mod:`.challenges` the chapter 8 GAN training replay and posterior-collapse
-explorer and :mod:`.ethics` the chapter 9 watermark detector and membership
+:mod:`.challenges` the chapter 8 GAN training replay, :mod:`.collapse` its
+posterior-collapse explorer, and :mod:`.ethics` the chapter 9 watermark detector and membership
 explorer. Each chapter's module holds its widgets' page versions too
 (``*_page``); :mod:`.page` holds what they share. Every public name is
 re-exported here, so ``widgets.X`` works for all of them.
 """
 from .autoregressive import (NAMES_FIGSIZE, NO_CONDITION, draw_names, names_animation, names_page, names_widget,
                              render_names)
-from .challenges import (
-    COLLAPSE_FIGSIZE,
-    REPLAY_FIGSIZE,
-    draw_posterior_collapse,
-    draw_ring_replay,
-    posterior_collapse_animation,
-    posterior_collapse_explorer,
-    posterior_collapse_page,
-    replay_frames,
-    ring_replay,
-    ring_replay_animation,
-    ring_replay_page,
-    sorted_kl,
-)
+from .challenges import (REPLAY_FIGSIZE, draw_ring_replay, replay_frames, ring_replay, ring_replay_animation,
+                         ring_replay_page)
+from .collapse import (COLLAPSE_FIGSIZE, draw_posterior_collapse, posterior_collapse_animation,
+                       posterior_collapse_explorer, posterior_collapse_page, sorted_kl)
 from .completion import (COMPLETION_REGIONS, completion_animation, completion_page, completion_widget, observed_mask,
                          render_completion)
 from .core import (
@@ -122,7 +112,7 @@ __all__ = [
     # evaluation: chapter 7
     "Quiz", "quiz_rounds", "render_quiz_round", "render_quiz_summary", "real_or_fake_quiz",
     "real_or_fake_quiz_animation", "quiz_page",
-    # challenges: chapter 8
+    # challenges and collapse: chapter 8
     "REPLAY_FIGSIZE", "draw_ring_replay", "ring_replay", "ring_replay_animation", "replay_frames",
     "ring_replay_page", "COLLAPSE_FIGSIZE", "sorted_kl", "draw_posterior_collapse", "posterior_collapse_explorer",
     "posterior_collapse_animation", "posterior_collapse_page",

@@ -1,6 +1,6 @@
 // Chapter 8's widgets in the page: the GAN training replay on the ring and the posterior-collapse explorer. Neither
-// needs a model: course_lib.widgets.challenges puts the precomputed snapshots, histories and KLs in the spec, and
-// these draw them as draw_ring_replay and draw_posterior_collapse do.
+// needs a model: course_lib.widgets.challenges and .collapse put the precomputed snapshots, histories and KLs in the
+// spec, and these draw them as draw_ring_replay and draw_posterior_collapse do.
 import { Widget, slider, dropdown, checkbox } from "./widget.mjs";
 import { COLOURS, axes, bars, blank, crosses, formatG, legend, padded, points, polyline, text, ticks }
   from "./plots.mjs";
@@ -29,7 +29,7 @@ export function settingRuns(runs, { beta, freeBits, warmup }) {
   return runs.filter((r) => r.beta === beta && r.free_bits === freeBits && r.warmup === warmup);
 }
 
-// Each run's KL per latent dimension sorted descending, as course_lib.widgets.challenges.sorted_kl: ranks, not
+// Each run's KL per latent dimension sorted descending, as course_lib.widgets.collapse.sorted_kl: ranks, not
 // dimension indices, compare seeds (which dimension a VAE keeps active is arbitrary).
 export function sortedKL(runs) {
   return runs.map((r) => [...r.kl].sort((a, b) => b - a));

@@ -1,6 +1,7 @@
 // The pure functions of web/course/challenges.mjs (and the plots.mjs helpers they lean on) on small inputs whose
-// answers can be checked by hand against course_lib.widgets.challenges: sorted_kl, draw_posterior_collapse's bars,
-// y-limit and title, _draw_collapse_controls' reading of the controls and draw_ring_replay's history mask.
+// answers can be checked by hand against course_lib.widgets.collapse and .challenges: sorted_kl,
+// draw_posterior_collapse's bars, y-limit and title, _draw_collapse_controls' reading of the controls and
+// draw_ring_replay's history mask.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { historyUpTo, median, collapseSetting, settingRuns, sortedKL, klBars, klLimit, collapseTitle }
