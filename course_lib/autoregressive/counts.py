@@ -86,14 +86,26 @@ class NGramCounts(CharLanguageModel):
         index = torch.searchsorted(sorted_keys, queries).clamp(max=len(sorted_keys) - 1)
         return torch.where(sorted_keys[index] == queries, counts[index], 0).to(torch.float64)
 
+    def _log_p(self, contexts, symbols):
+        """log p(symbol | context) (eq. 6.2) for context ids and symbol ids that broadcast together."""
+        num_symbols = self.vocabulary.num_symbols
+        pairs = self._lookup(self.keys_, self.key_counts_, contexts * num_symbols + symbols)
+        totals = self._lookup(self.contexts_, self.context_counts_, contexts)
+        return (pairs + self.alpha).log() - (totals + self.alpha * num_symbols).log()
+
     def logits(self, tokens):
         """log p(next symbol | context) at every position of ``tokens`` (B, T): shape (B, T, S)."""
         self._check_fitted()
-        contexts = self._contexts(tokens)  # (B, T)
-        symbols = torch.arange(self.vocabulary.num_symbols)
-        pairs = self._lookup(self.keys_, self.key_counts_, contexts.unsqueeze(-1) * len(symbols) + symbols)
-        totals = self._lookup(self.contexts_, self.context_counts_, contexts).unsqueeze(-1)
-        return (pairs + self.alpha).log() - (totals + self.alpha * len(symbols)).log()
+        return self._log_p(self._contexts(tokens).unsqueeze(-1), torch.arange(self.vocabulary.num_symbols))
+
+    def _log_prob(self, tokens):
+        """log p of each encoded word (N,), as every character model's, looking up each next symbol's count only:
+        the table's probabilities are normalised already, so the other symbols' (27 times the work) are not
+        needed."""
+        self._check_fitted()
+        targets = tokens[:, 1:]
+        log_p = self._log_p(self._contexts(tokens[:, :-1]), targets.clamp(min=0))  # (N, T-1)
+        return log_p.masked_fill(targets == PAD, 0.0).sum(dim=1)
 
 
 class BigramCounts(NGramCounts):
@@ -127,10 +139,11 @@ def fit_counts(n, train_words, val_words, alphas=ALPHAS, **kwargs):
     if not isinstance(alphas, (list, tuple)) or not alphas:
         raise TypeError(f"alphas must be a non-empty list of numbers, got {alphas!r}")
     model = NGramCounts(n, alphas[0], **kwargs).fit(train_words)
+    val_tokens = model._tokens(val_words, None)  # encoded once for every alpha
     val_losses = {}
     for alpha in alphas:
         check_number("alphas", alpha, 0, strict=True)
         model.alpha = float(alpha)  # the counts do not depend on alpha
-        val_losses[alpha] = float(model.loss(val_words))
+        val_losses[alpha] = float(model._loss(val_tokens))
     model.alpha = float(min(val_losses, key=val_losses.get))
     return model, val_losses

@@ -118,7 +118,10 @@ class CharLanguageModel:
 
     def loss(self, words, condition=None):
         """Mean negative log-likelihood in nats per character (each word's end counted as one)."""
-        tokens = self._tokens(words, condition)
+        return self._loss(self._tokens(words, condition))
+
+    def _loss(self, tokens):
+        """:meth:`loss` of encoded words."""
         return -self._log_prob(tokens).sum() / (tokens[:, 1:] != PAD).sum().item()
 
     def sample(self, n, temperature=1.0, top_k=None, top_p=None, prefix="", condition=None, generator=None,
