@@ -97,6 +97,15 @@ def test_ngram_log_probs_equal_hand_counts_with_add_alpha_smoothing(n, alpha):
     torch.testing.assert_close(log_p, expected, rtol=1e-12, atol=1e-12)
 
 
+def test_ngram_logits_are_normalised_and_hold_the_log_probs_each_word_scores():
+    model = NGramCounts(3, 0.1).fit(WORDS)  # log_prob looks up only each next symbol: the table must agree
+    tokens = model.vocabulary.encode(HELD_OUT)
+    logits, targets = model.logits(tokens[:, :-1]), tokens[:, 1:]
+    torch.testing.assert_close(logits.exp().sum(-1), torch.ones(targets.shape, dtype=torch.float64))
+    picked = logits.gather(-1, targets.clamp(min=0).unsqueeze(-1)).squeeze(-1).masked_fill(targets < 0, 0.0)
+    torch.testing.assert_close(picked.sum(1), model.log_prob(HELD_OUT), rtol=1e-12, atol=1e-12)
+
+
 def test_conditional_ngram_counts_start_each_context_with_the_condition_token():
     model = NGramCounts(3, 0.1, conditions=("female", "male")).fit(WORDS, SEXES)
     starts = [SEX_TOKENS[s] for s in SEXES]
