@@ -2,7 +2,7 @@
 // (course_lib.widgets.page.next_symbol_onnx, pixel_logits_onnx), each draw from the filtered probabilities with the
 // page's generator.
 import { generator, filterProbs, pick, drawTiles } from "./sampling.mjs";
-import { Widget, run, slider, number, dropdown, textbox, button, nextTask } from "./widget.mjs";
+import { Widget, run, slider, number, dropdown, textbox, button, nextTask, indexIn } from "./widget.mjs";
 
 export class Names extends Widget {
   constructor(element, spec) {
@@ -129,7 +129,7 @@ export class Completion extends Widget {
 
   async render() {
     const { images, regions } = this.spec;
-    const index = Math.min(images.length - 1, Math.max(0, Math.round(Number(this.index.value) || 0)));
+    const index = indexIn(this.index, images.length);
     const observed = regions[this.region.value];
     const [seed, temperature] = [Number(this.seed.value), Number(this.temperature.value)];
     const key = [index, this.region.value, seed, temperature].join();

@@ -1,6 +1,6 @@
 // Chapter 9's widgets in the page; neither needs a model: the key's green lists and the scored digits are in the spec.
 import { drawTiles, watermarkScore } from "./sampling.mjs";
-import { Widget, slider, dropdown, textbox } from "./widget.mjs";
+import { Widget, slider, dropdown, textbox, indexIn } from "./widget.mjs";
 import { axes, bars, blank, legend, polyline, text } from "./plots.mjs";
 
 // The chapter 9 detector: each symbol of the typed names green or red by the key's list for the token before it,
@@ -71,7 +71,7 @@ export class Membership extends Widget {
     const { vmax, auc, member_scores: members, other_scores: others } = this.spec;
     const images = this.spec[this.which.value];
     const scores = this.which.value === "members" ? members : others;
-    const index = Math.min(images.length - 1, Number(this.index.value));
+    const index = indexIn(this.index, images.length);
     const score = scores[index];
     const below = others.filter((s) => s < score).length / others.length;
     const context = blank(this.picture, 640, 270);

@@ -1,6 +1,6 @@
 // Chapter 7's "which one is real?" quiz in the page: the rounds drawn here from the page's seeded generator, the
 // answers kept until the last round, then every round revealed, as course_lib.widgets.real_or_fake_quiz does.
-import { generator, tilePixels } from "./sampling.mjs";
+import { generator, drawTiles } from "./sampling.mjs";
 import { Widget, button } from "./widget.mjs";
 
 const [LEFT, RIGHT] = [0, 1];
@@ -64,10 +64,9 @@ export class Quiz extends Widget {
       const left = x + s * (side + 2 * frame);
       context.fillStyle = `rgb(${colour.join(", ")})`;
       context.fillRect(left, y, side, side);
-      const { width, height, pixels } = tilePixels(digit, 1, 1, vmax, 8, 0);
-      const image = context.createImageData(width, height);
-      pixels.forEach((v, i) => image.data.set([v, v, v, 255], 4 * i));
-      context.putImageData(image, left + frame, y + frame);
+      const tile = document.createElement("canvas");
+      drawTiles(tile, digit, 1, 1, vmax, 8, 0);
+      context.drawImage(tile, left + frame, y + frame);
     });
   }
 

@@ -1,7 +1,7 @@
 // Chapter 4's VAE widgets in the page: the decoder (course_lib.widgets.page.vae_decoder_onnx) runs on noise drawn
 // here, on a point of the path between two test digits' latent means, or on a point of the 2-D latent plane.
 import { generator, latentPath, drawTiles } from "./sampling.mjs";
-import { Widget, run, slider, number, dropdown, normals } from "./widget.mjs";
+import { Widget, run, slider, number, dropdown, normals, indexIn } from "./widget.mjs";
 
 export class VAESampler extends Widget {
   constructor(element, spec) {
@@ -29,14 +29,9 @@ export class VAEInterpolation extends Widget {
     this.listen(this.a, this.b, this.t, this.method);
   }
 
-  index(input) {
-    const last = this.spec.latents.length - 1;
-    return Math.min(last, Math.max(0, Math.round(Number(input.value) || 0)));
-  }
-
   async render() {
     const { latents, images, vmax, model } = this.spec;
-    const [a, b] = [this.index(this.a), this.index(this.b)];
+    const [a, b] = [indexIn(this.a, latents.length), indexIn(this.b, latents.length)];
     const z = latentPath(latents[a], latents[b], Number(this.t.value), this.method.value);
     const middle = await run(model, { z: ["float32", Float32Array.from(z), [1, z.length]] });
     const tiles = new Float32Array(3 * 64);

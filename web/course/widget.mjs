@@ -62,6 +62,11 @@ export function slider(parent, label, { min, max, step, value }, format = null) 
   return row(parent, label, input, readout);
 }
 
+// The whole number a number box holds, within [0, count - 1]: a reader may type anything.
+export function indexIn(input, count) {
+  return Math.min(count - 1, Math.max(0, Math.round(Number(input.value) || 0)));
+}
+
 export function number(parent, label, { value, min, max }) {
   const input = Object.assign(document.createElement("input"), { type: "number", value, step: 1 });
   if (min !== undefined) input.min = min;
