@@ -7,7 +7,8 @@ Each finished cell appends one JSON line to PROGRESS, so whatever happens later
 (a loop, a crash, this process being killed) the grader keeps what was already
 done. A cell that runs past its time
 limit is interrupted and the run goes on with the next cell; when the kernel
-dies or the whole notebook runs out of time, the run stops.
+dies or the whole notebook runs out of time, the run stops. A kernel that dies
+before it answers is started again, up to :data:`START_ATTEMPTS` times.
 
 :func:`map_runs` runs several such notebooks at once; when it is left by an
 exception (Ctrl-C included) it cancels the queued runs and kills the running
@@ -31,6 +32,7 @@ SETUP_TIMEOUT = 120  # the grader's first cell imports torch; slow on a loaded m
 CELL_TIMEOUT = 60  # seconds one cell may run (the VAE exercise trains briefly)
 SUBMISSION_TIMEOUT = 300  # seconds one whole notebook may run
 JOBS = 2  # notebooks run at once: one per core here
+START_ATTEMPTS = 3  # kernel starts tried before a run is given up as a grader error
 
 # The runners now running: Popen -> (the stop event of the map_runs() call that started it, or None;
 # its progress file, which names its kernel's pid).
@@ -66,24 +68,54 @@ def _error_of(cell, reply):
     return None
 
 
+def _kernel_config(socket_prefix):
+    """Where Unix sockets exist, the kernel listens on sockets named after ``socket_prefix``, not on TCP ports.
+
+    A TCP port is picked free by the grader and bound later by the kernel, so two kernels started at
+    once can pick the same one, and one of them dies before it answers. A run's own folder cannot collide.
+    """
+    from traitlets.config import Config
+
+    if os.name != "posix":
+        return Config()
+    return Config({"KernelManager": {"transport": "ipc", "ip": socket_prefix}})
+
+
+async def _started_client(notebook, cell_timeout, workdir, socket_prefix, progress):
+    """An nbclient client whose kernel has answered; a kernel that died first is started again."""
+    from nbclient import NotebookClient
+
+    for attempt in range(1, START_ATTEMPTS + 1):
+        client = NotebookClient(notebook, timeout=cell_timeout, kernel_name="python3", allow_errors=True,
+                                startup_timeout=60, shutdown_kernel="immediate", config=_kernel_config(socket_prefix),
+                                resources={"metadata": {"path": workdir}})
+        client.create_kernel_manager()
+        await client.async_start_new_kernel()
+        process = getattr(getattr(client.km, "provisioner", None), "process", None)
+        _emit(progress, event="kernel", pid=getattr(process, "pid", None))  # killed by the grader if left running
+        try:
+            await client.async_start_new_kernel_client()  # shuts the kernel down when it fails
+            return client
+        except RuntimeError as error:  # died, or no answer within startup_timeout
+            _emit(progress, event="kernel_restart", attempt=attempt, error=str(error))
+            if attempt == START_ATTEMPTS:
+                raise
+
+
 async def run(notebook_path, progress_path, cell_timeout, total_timeout, workdir):
     """Execute the notebook's code cells in order, writing one event per cell."""
-    from nbclient import NotebookClient
     from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
     notebook = nbformat.read(notebook_path, as_version=4)
     deadline = time.monotonic() + total_timeout
-    client = NotebookClient(notebook, timeout=cell_timeout, kernel_name="python3", allow_errors=True,
-                            startup_timeout=60, shutdown_kernel="immediate",
-                            resources={"metadata": {"path": workdir}})
     replies = {}
-    client.on_cell_executed = lambda cell, cell_index, execute_reply: replies.__setitem__(cell_index, execute_reply)
+    socket_prefix = os.path.join(os.path.dirname(os.path.abspath(progress_path)), "kernel")
     with open(progress_path, "a", encoding="utf-8") as progress:
         try:
-            async with client.async_setup_kernel():
-                provisioner = getattr(client.km, "provisioner", None)
-                pid = getattr(getattr(provisioner, "process", None), "pid", None)
-                _emit(progress, event="kernel", pid=pid)
+            client = await _started_client(notebook, cell_timeout, workdir, socket_prefix, progress)
+            client.on_cell_executed = lambda cell, cell_index, execute_reply: replies.update(
+                {cell_index: execute_reply})
+            async with client.async_setup_kernel():  # the kernel runs already: this shuts it down at the end
                 for index, cell in enumerate(notebook.cells):
                     if cell.cell_type != "code":
                         continue
