@@ -68,28 +68,22 @@ def _error_of(cell, reply):
     return None
 
 
-def _kernel_config(socket_prefix):
-    """Where Unix sockets exist, the kernel listens on sockets named after ``socket_prefix``, not on TCP ports.
-
-    A TCP port is picked free by the grader and bound later by the kernel, so two kernels started at
-    once can pick the same one, and one of them dies before it answers. A run's own folder cannot collide.
-    """
-    from traitlets.config import Config
-
-    if os.name != "posix":
-        return Config()
-    return Config({"KernelManager": {"transport": "ipc", "ip": socket_prefix}})
-
-
 async def _started_client(notebook, cell_timeout, workdir, socket_prefix, progress):
-    """An nbclient client whose kernel has answered; a kernel that died first is started again."""
+    """An nbclient client whose kernel has answered; a kernel that died first is started again.
+
+    Where Unix sockets exist, the kernel listens on sockets named after ``socket_prefix``, in the run's own
+    folder, not on TCP ports: a port is picked free by the grader and bound later by the kernel, so two kernels
+    started at once can pick the same one, and one of them dies before it answers.
+    """
     from nbclient import NotebookClient
 
     for attempt in range(1, START_ATTEMPTS + 1):
         client = NotebookClient(notebook, timeout=cell_timeout, kernel_name="python3", allow_errors=True,
-                                startup_timeout=60, shutdown_kernel="immediate", config=_kernel_config(socket_prefix),
+                                startup_timeout=60, shutdown_kernel="immediate",
                                 resources={"metadata": {"path": workdir}})
-        client.create_kernel_manager()
+        manager = client.create_kernel_manager()
+        if os.name == "posix":
+            manager.transport, manager.ip = "ipc", socket_prefix
         await client.async_start_new_kernel()
         process = getattr(getattr(client.km, "provisioner", None), "process", None)
         _emit(progress, event="kernel", pid=getattr(process, "pid", None))  # killed by the grader if left running
