@@ -7,13 +7,15 @@ one control is moved ``--repeats`` times (a slider between its ends, the seed, a
 widget's own timing is read after each render: from the control's input event to the new picture drawn on its
 canvas (the model run in onnxruntime-web's wasm backend, one thread, plus the drawing; the browser's paint comes
 after). For the names widget that is all 16 names, one model call per symbol; for the completion's digit, every
-missing pixel, one model call each, each pixel drawn as it comes (the first pixel's time is a row of its own; the
-pixels slider only redraws); the quiz, the replays and the explorers run no model. Beside it: the same widget in a kernel, from setting the control's value (or pressing the button) to the new
-PNG in ``image.value`` (what ``benchmarks/widget_latency.py`` measures; a real round trip adds the websocket). The
-kernel-side VAEs and GAN have the chapters' architectures with seeded weights, the other models are the shipped
-ones: latency does not depend on what they learned. Targets (issue 15): median <= 16 ms (one frame at 60 Hz) for
-every image widget and <= 50 ms for the names widget (its MLP, then its transformer) and, as a whole sample too,
-the completion of a digit, on 2 CPU cores.
+missing pixel, one model call each on the keys and values cached by the last (the kernel-side sampler recomputes
+the prefix), each pixel drawn as it comes (the first pixel's time is a row of its own; the pixels slider only
+redraws); the quiz, the replays and the explorers run no model. Beside it: the same widget in a kernel, from
+setting the control's value (or pressing the button) to the new PNG in ``image.value`` (what
+``benchmarks/widget_latency.py`` measures; a real round trip adds the websocket). The kernel-side VAEs and GAN
+have the chapters' architectures with seeded weights, the other models are the shipped ones: latency does not
+depend on what they learned. Targets (issue 15): median <= 16 ms (one frame at 60 Hz) for every image widget and
+<= 50 ms for the names widget (its MLP, then its transformer) and, as a whole sample too, the completion of a
+digit, on 2 CPU cores.
 """
 import functools
 import http.server

@@ -291,6 +291,22 @@ def test_pixel_logits_at_t_depend_on_the_pixels_before_t_only():
             assert torch.equal(model(changed)[:, :t + 1], logits[:, :t + 1])
 
 
+
+def test_pixel_logits_from_a_cache_equal_those_of_the_whole_prefix():
+    model = tiny_pixels(torch.float64)
+    x = load_digits("test")[0][:3].long()
+    cache, pieces = None, []
+    with torch.no_grad():
+        whole = model(x)
+        for end in (1, 2, 20, 21, 64):  # one position at a time, and runs of them
+            logits, cache = model.extend(x[:, :end], cache)
+            pieces.append(logits)
+            assert cache[0].shape == cache[1].shape == (2, 3, 2, end, 4)  # layers, images, heads, pixels, head size
+    torch.testing.assert_close(torch.cat(pieces, dim=1), whole, rtol=0, atol=1e-12)
+    with pytest.raises(ValueError, match=_exactly("x must hold more pixels than the cache (64), got 64")):
+        model.extend(x, cache)
+
+
 # ---------------------------------------------------------------- filtering and sampling
 
 def _random_logits(rows=20, symbols=6, seed=0):

@@ -85,19 +85,25 @@ def small_pixels():
 
 @pytest.mark.parametrize("config", [PixelConfig(), PixelConfig(embed_dim=32, num_heads=2, num_layers=2)],
                          ids=["shipped size, in half precision", "small, in full precision"])
-def test_the_pixel_logits_equal_the_torch_model_the_page_computes_at_every_length(config):
+def test_the_pixel_step_with_its_cache_fed_back_equals_the_torch_model_without_one(config):
     torch.manual_seed(3)
     model = PixelTransformer(config).eval()
-    onnx = page.pixel_logits_onnx(model)
+    onnx = page.pixel_step_onnx(model)
     reference = page.reference_model(model, onnx)
     assert page.stored_in_half(onnx) == (config == PixelConfig())
+    session = ort.InferenceSession(onnx)
     x = torch.randint(0, 17, (3, 64))
-    for length in (1, 9, 64):
+    shape = (config.num_layers, 3, config.num_heads, 0, config.embed_dim // config.num_heads)
+    keys = values = np.zeros(shape, dtype=np.float32)  # nothing cached yet, as the page starts
+    for length in (1, 9, 10, 64):  # one pixel, a run of observed ones, one more, the rest
+        logits, keys, values = session.run(None, {"x": x[:, :length].numpy(), "keys": keys, "values": values})
         with torch.no_grad():
-            exact, expected = model(x[:, :length])[:, -1], reference(x[:, :length])[:, -1]
-        got = run(onnx, x=x[:, :length])
-        np.testing.assert_allclose(got, expected.numpy(), rtol=0, atol=1e-5)
-        assert np.abs(got - exact.numpy()).max() < 1e-2  # half precision: the rounding stays small
+            expected, (expected_keys, _) = reference.extend(x[:, :length])
+            exact = model(x[:, :length])[:, -1]
+        np.testing.assert_allclose(logits, expected[:, -1].numpy(), rtol=0, atol=1e-5)
+        np.testing.assert_allclose(keys, expected_keys.numpy(), rtol=0, atol=1e-5)
+        assert keys.shape[3] == values.shape[3] == length
+        assert np.abs(logits - exact.numpy()).max() < 1e-2  # half precision: the rounding stays small
 
 
 def test_half_weights_halves_the_file_and_keeps_small_weights_exact(small_pixels):
@@ -221,6 +227,7 @@ def test_the_completion_and_quiz_specs_hold_what_the_page_needs(small_pixels, mo
     assert kind == "completion" and (spec["index"], spec["region"], spec["seed"]) == (2, "right half", 0)
     assert spec["images"] == images.int().tolist() and (models_folder / spec["model"].split("/")[1]).is_file()
     assert spec["regions"] == {r: widgets.observed_mask(r).int().tolist() for r in widgets.COMPLETION_REGIONS}
+    assert spec["cache"] == [2, 2, 16]  # layers, heads, head size: the shape of the model's cache
     with pytest.raises(ValueError, match="region must be one of"):
         widgets.completion_page(small_pixels, images, fallback, region="left half")
     with pytest.raises(ValueError, match="images"):

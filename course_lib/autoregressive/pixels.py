@@ -86,14 +86,39 @@ class PixelTransformer(ConfiguredModule):
 
     def forward(self, x):
         """Logits (N, T, L) of pixels 0..T-1, each given the pixels before it, for long ids ``x`` (N, T <= P)."""
+        return self.head(self.norm(self.blocks(self._embed(x, 0))))  # (N, T, L)
+
+    def extend(self, x, cache=None):
+        """Logits (N, T - K, L) of pixels K..T-1 when ``cache`` holds what the blocks computed for pixels 0..K-1.
+
+        ``x`` holds pixels 0..T-1 (long ids, N, T <= P; pixel T-1 is not read);
+        ``cache`` is (keys, values), each (num_layers, N, heads, K, head_dim), or
+        None (K = 0). Returns the logits and the cache of pixels 0..T-1: a sampler
+        that passes it back computes each new pixel's distribution from that
+        pixel's position alone (:meth:`CausalSelfAttention.extend`), as the
+        website's completion widget does.
+        """
+        done = 0 if cache is None else cache[0].shape[3]
+        h = self._embed(x, done)
+        keys, values = [], []
+        for layer, block in enumerate(self.blocks):
+            h, (k, v) = block.extend(h, None if cache is None else (cache[0][layer], cache[1][layer]))
+            keys.append(k)
+            values.append(v)
+        return self.head(self.norm(h)), (torch.stack(keys), torch.stack(values))  # (N, T - K, L)
+
+    def _embed(self, x, start):
+        """The inputs (N, T - start, C) of the positions that predict pixels start..T-1 of ``x`` (N, T)."""
         if x.shape[1] > self.config.num_pixels:
             raise ValueError(f"x has {x.shape[1]} pixels, more than the model's {self.config.num_pixels}")
-        inputs = torch.cat([torch.full_like(x[:, :1], self.start), x[:, :-1]], dim=1)  # (N, T): shifted right
-        previous = torch.cat([torch.zeros_like(x[:, :1]), x[:, :-1]], dim=1).unsqueeze(-1)  # (N, T, 1), 0 at start
-        t = torch.arange(x.shape[1], device=x.device)  # the pixel each position predicts
-        h = (self.token_embedding(inputs) + self.level_embedding(previous.to(self.dtype) / (self.config.num_levels - 1))
-             + self.row_embedding(t // self.config.image_width) + self.column_embedding(t % self.config.image_width))
-        return self.head(self.norm(self.blocks(h)))  # (N, T, L)
+        if start >= x.shape[1]:
+            raise ValueError(f"x must hold more pixels than the cache ({start}), got {x.shape[1]}")
+        inputs = torch.cat([torch.full_like(x[:, :1], self.start), x[:, :-1]], dim=1)[:, start:]  # shifted right
+        previous = torch.cat([torch.zeros_like(x[:, :1]), x[:, :-1]], dim=1)[:, start:, None]  # 0 before pixel 0
+        t = torch.arange(start, x.shape[1], device=x.device)  # the pixel each position predicts
+        return (self.token_embedding(inputs)
+                + self.level_embedding(previous.to(self.dtype) / (self.config.num_levels - 1))
+                + self.row_embedding(t // self.config.image_width) + self.column_embedding(t % self.config.image_width))
 
     def log_prob_train(self, x):
         """log p(x) per image (N,) with gradients, for long ids: the training path (no checks)."""

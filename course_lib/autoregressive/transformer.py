@@ -36,15 +36,28 @@ class CausalSelfAttention(nn.Module):
         self.register_buffer("mask", torch.ones(context, context, dtype=torch.bool).tril(), persistent=False)
 
     def forward(self, x):
+        return self.extend(x)[0]
+
+    def extend(self, x, past=None):
+        """Attention for x's T positions when they follow the P positions whose keys and values are ``past``.
+
+        ``past`` is (keys, values), each (B, H, P, D), or None (P = 0). Returns
+        the output (B, T, C) and (keys, values) of all P + T positions: a sampler
+        that keeps them (a *KV cache*) feeds each new position alone instead of the
+        whole prefix again, and gets the same numbers.
+        """
         B, T, C = x.shape
         head_dim = C // self.num_heads
         q, k, v = self.qkv(x).split(C, dim=2)  # each (B, T, C)
         q, k, v = (t.view(B, T, self.num_heads, head_dim).transpose(1, 2) for t in (q, k, v))  # (B, H, T, D)
-        scores = q @ k.transpose(-2, -1) / math.sqrt(head_dim)  # (B, H, T, T): row t scores every s
-        scores = scores.masked_fill(~self.mask[:T, :T], float("-inf"))  # s > t: weight exactly 0 after softmax
-        weights = self.dropout(scores.softmax(dim=-1))  # (B, H, T, T), rows sum to 1
+        if past is not None:
+            k, v = torch.cat([past[0], k], dim=2), torch.cat([past[1], v], dim=2)  # (B, H, P + T, D)
+        P = k.shape[2] - T
+        scores = q @ k.transpose(-2, -1) / math.sqrt(head_dim)  # (B, H, T, P + T): row t scores every s
+        scores = scores.masked_fill(~self.mask[P:P + T, :P + T], float("-inf"))  # s > t: weight 0 after softmax
+        weights = self.dropout(scores.softmax(dim=-1))  # (B, H, T, P + T), rows sum to 1
         y = (weights @ v).transpose(1, 2).reshape(B, T, C)  # (B, T, C): heads side by side again
-        return self.dropout(self.out(y))
+        return self.dropout(self.out(y)), (k, v)
 
 
 class Block(nn.Module):
@@ -59,8 +72,14 @@ class Block(nn.Module):
                                  nn.Dropout(dropout))
 
     def forward(self, x):  # (B, T, C) -> (B, T, C)
-        x = x + self.attention(self.norm1(x))
-        return x + self.mlp(self.norm2(x))
+        return self.extend(x)[0]
+
+    def extend(self, x, past=None):
+        """The block for positions that follow those cached in ``past``: (output, cache), as
+        :meth:`CausalSelfAttention.extend`."""
+        h, cache = self.attention.extend(self.norm1(x), past)
+        x = x + h
+        return x + self.mlp(self.norm2(x)), cache
 
 
 @dataclass(frozen=True)

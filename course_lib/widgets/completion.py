@@ -8,7 +8,7 @@ from .._checks import check_choice, check_int, check_number, check_seed
 from .._tensors import as_tensor, to_numpy
 from ..plotting import digit_tiles
 from .core import add_resample_button, image_animation, live_image
-from .page import VMAX, levels, page_widget, pixel_logits_onnx, publish
+from .page import VMAX, levels, page_widget, pixel_step_onnx, publish
 
 NUM_PIXELS = 64  # 8x8 digits, raster order: pixel t is row t // 8, column t % 8
 # Erasing the bottom rows leaves every missing pixel after every observed one in raster order, where
@@ -146,12 +146,14 @@ def completion_animation(model, images, index=0, region="bottom half", seed=0, t
 
 def completion_page(model, images, fallback, index=0, region="bottom half", seed=0, temperature=1.0):
     """The page version of :func:`completion_widget`: digit, erased region, seed, temperature and the pixels
-    slider with play; the page draws each missing pixel in raster order with one model call
-    (:func:`~course_lib.widgets.page.pixel_logits_onnx`; the shipped model's file, over
-    :data:`~course_lib.widgets.page.HALF_ABOVE_BYTES`, holds its weights in half precision)."""
+    slider with play; the page draws each missing pixel in raster order with one model call, which computes only
+    the positions after those it has cached (:func:`~course_lib.widgets.page.pixel_step_onnx`; the shipped
+    model's file, over :data:`~course_lib.widgets.page.HALF_ABOVE_BYTES`, holds its weights in half precision)."""
     images = _check_controls(model, images, index, region, temperature)
-    spec = {"model": publish(pixel_logits_onnx(model)), "images": levels(images), "index": index, "region": region,
+    config = model.config
+    spec = {"model": publish(pixel_step_onnx(model)), "images": levels(images), "index": index, "region": region,
             "regions": {name: observed_mask(name).int().tolist() for name in COMPLETION_REGIONS},
             "seed": check_seed("seed", seed), "temperature": temperature, "vmax": VMAX,
-            "missing_rgb": MISSING_RGB, "cursor_rgb": CURSOR_RGB}
+            "missing_rgb": MISSING_RGB, "cursor_rgb": CURSOR_RGB,
+            "cache": [config.num_layers, config.num_heads, config.embed_dim // config.num_heads]}
     return page_widget("completion", spec, fallback)

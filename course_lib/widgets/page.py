@@ -183,14 +183,29 @@ def reference_model(model, data):
     return rounded
 
 
-def pixel_logits_onnx(model):
-    """A pixel model's logits for pixel ``T - 1`` given pixels ``0..T-2`` as ONNX: input ``x`` (N, T) int64 grey
-    levels (the value at ``T - 1`` is not read), output ``logits`` (N, num_levels)."""
+def pixel_step_onnx(model):
+    """One step of a pixel model with its KV cache (:meth:`~course_lib.autoregressive.PixelTransformer.extend`) as
+    ONNX.
+
+    Inputs: ``x`` (N, T) int64 grey levels (pixel ``T - 1`` is not read), and ``keys`` and ``values``, float32
+    (num_layers, N, num_heads, K, head_dim), the cache of pixels ``0..K-1`` (K = 0 to start). Outputs: ``logits``
+    (N, num_levels) of pixel ``T - 1``, and ``next_keys`` and ``next_values``, the cache of pixels ``0..T-1``.
+    """
     import torch
 
+    config = model.config
     x = torch.zeros(2, 3, dtype=torch.int64, device=model.device)
-    return onnx_model(_wrapper(lambda m, x: m(x)[:, -1], model), [x], ["x"], ["logits"],
-                      {"x": {0: "n", 1: "t"}, "logits": {0: "n"}})
+    cache = torch.zeros(config.num_layers, 2, config.num_heads, 1, config.embed_dim // config.num_heads,
+                        dtype=model.dtype, device=model.device)  # pixel 0 cached; 1 and 2 to compute
+
+    def step(m, x, keys, values):
+        logits, (keys, values) = m.extend(x, (keys, values))
+        return logits[:, -1], keys, values
+
+    return onnx_model(_wrapper(step, model), [x, cache, cache.clone()], ["x", "keys", "values"],
+                      ["logits", "next_keys", "next_values"],
+                      {"x": {0: "n", 1: "t"}, "keys": {1: "n", 3: "k"}, "values": {1: "n", 3: "k"},
+                       "logits": {0: "n"}, "next_keys": {1: "n", 3: "t"}, "next_values": {1: "n", 3: "t"}})
 
 
 def publish(data, folder=None):

@@ -1,8 +1,8 @@
 // Chapter 6's widgets in the page: the sampling loops run here, one model call per symbol or pixel
-// (course_lib.widgets.page.next_symbol_onnx, pixel_logits_onnx), each draw from the filtered probabilities with the
+// (course_lib.widgets.page.next_symbol_onnx, pixel_step_onnx), each draw from the filtered probabilities with the
 // page's generator.
 import { generator, filterProbs, pick, drawTiles } from "./sampling.mjs";
-import { Widget, run, slider, number, dropdown, textbox, button, nextTask, indexIn } from "./widget.mjs";
+import { Widget, run, runAll, slider, number, dropdown, textbox, button, nextTask, indexIn } from "./widget.mjs";
 
 export class Names extends Widget {
   constructor(element, spec) {
@@ -106,17 +106,23 @@ export class Completion extends Widget {
   }
 
   // Each missing pixel in raster order, drawn on the canvas as soon as it is sampled: the first appears within a
-  // frame of the change, and the reader watches the model fill the region one pass at a time.
+  // frame of the change, and the reader watches the model fill the region. Each call passes back the keys and
+  // values the model cached, so it computes only the positions after the last missing pixel, not the whole prefix.
   async complete(image, observed, seed, temperature) {
     const rng = generator(seed);
     const x = image.map((v, t) => (observed[t] ? v : 0));
+    const [layers, heads, width] = this.spec.cache;
+    let cache = { keys: new Float32Array(0), values: new Float32Array(0), pixels: 0 };
     const start = performance.now();
     let shown = null; // when the canvas was last drawn: once a frame (16 ms) is enough
     for (let t = 0; t < 64; t += 1) {
       if (observed[t]) continue;
+      const dims = [layers, 1, heads, cache.pixels, width];
       const prefix = BigInt64Array.from(x.slice(0, t + 1), BigInt);
-      const logits = await run(this.spec.model, { x: ["int64", prefix, [1, t + 1]] });
-      x[t] = pick(filterProbs(logits, temperature, 1), rng.uniform());
+      const out = await runAll(this.spec.model, { x: ["int64", prefix, [1, t + 1]],
+        keys: ["float32", cache.keys, dims], values: ["float32", cache.values, dims] });
+      cache = { keys: out.next_keys.data, values: out.next_values.data, pixels: t + 1 };
+      x[t] = pick(filterProbs(out.logits.data, temperature, 1), rng.uniform());
       if (shown === null || performance.now() - shown >= 16) {
         this.draw(image, x, observed, t + 1);
         if (shown === null) this.element.dataset.firstPixelMs = (performance.now() - start).toFixed(2); // benchmark

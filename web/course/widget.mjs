@@ -26,13 +26,19 @@ async function session(url) {
   return sessions.get(url);
 }
 
-export async function run(url, feeds) {
+// The model's outputs by name, each as onnxruntime's Tensor (data, dims); feeds: name -> [type, data, dims].
+export async function runAll(url, feeds) {
   const o = await ort();
   const s = await session(url);
   const tensors = {};
   for (const [name, [type, data, dims]] of Object.entries(feeds)) tensors[name] = new o.Tensor(type, data, dims);
-  const out = await s.run(tensors);
-  return out[s.outputNames[0]].data;
+  return s.run(tensors);
+}
+
+// The data of the model's first output.
+export async function run(url, feeds) {
+  const s = await session(url);
+  return (await runAll(url, feeds))[s.outputNames[0]].data;
 }
 
 // ----- controls that look like the notebook's ipywidgets: a description, the control, its readout -----

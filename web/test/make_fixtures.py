@@ -19,13 +19,13 @@ from course_lib.widgets import page
 
 
 def models():
-    """name -> (ONNX bytes, inputs as name -> (type, values, dims), torch's output)."""
+    """name -> (ONNX bytes, inputs as name -> (type, values, dims), torch's outputs as name -> values)."""
     torch.manual_seed(0)
     cases = {}
     decoder = vae.VAE().eval()  # chapter 4's size: stored in half precision, and so is the reference
     z = torch.randn(5, decoder.config.latent_dim)
     onnx = page.vae_decoder_onnx(decoder)
-    cases["vae-decoder"] = (onnx, {"z": ("float32", z)}, page.reference_model(decoder, onnx).decode_mean(z))
+    cases["vae-decoder"] = (onnx, {"z": ("float32", z)}, {"x": page.reference_model(decoder, onnx).decode_mean(z)})
     for name, config in (("gan", gan.DIGITS), ("conditional-gan", gan.DIGITS_CONDITIONAL)):
         model = gan.GAN(config).eval()
         z = torch.randn(4, config.noise_dim)
@@ -34,7 +34,7 @@ def models():
         if labels is not None:
             inputs["labels"] = ("int64", labels)
         with torch.no_grad():
-            cases[name] = (page.gan_generator_onnx(model), inputs, model.generator(z, labels))
+            cases[name] = (page.gan_generator_onnx(model), inputs, {"x": model.generator(z, labels)})
     for name, model in (("names-mlp", MLPCharLM()), ("names-transformer", TransformerCharLM()),
                         ("conditional-transformer", TransformerCharLM(TransformerConfig(conditions=("f", "m"))))):
         model.eval()
@@ -42,11 +42,17 @@ def models():
         tokens = torch.randint(1, model.vocabulary.num_symbols, (3, 7))
         tokens[:, 0] = start
         with torch.no_grad():
-            cases[name] = (page.next_symbol_onnx(model), {"tokens": ("int64", tokens)}, model.next_logits(tokens))
+            cases[name] = (page.next_symbol_onnx(model), {"tokens": ("int64", tokens)},
+                           {"logits": model.next_logits(tokens)})
     pixels = PixelTransformer(PixelConfig(embed_dim=32, num_heads=2, num_layers=2)).eval()
+    onnx = page.pixel_step_onnx(pixels)
     x = torch.randint(0, pixels.config.num_levels, (3, 20))
     with torch.no_grad():
-        cases["pixels"] = (page.pixel_logits_onnx(pixels), {"x": ("int64", x)}, pixels(x)[:, -1])
+        for name, cached in (("pixels-start", 0), ("pixels-cached", 12)):  # the page's first call, and a later one
+            keys, values = pixels.extend(x[:, :cached])[1] if cached else [torch.zeros(2, 3, 2, 0, 16)] * 2
+            logits, (next_keys, next_values) = pixels.extend(x, (keys, values))
+            cases[name] = (onnx, {"x": ("int64", x), "keys": ("float32", keys), "values": ("float32", values)},
+                           {"logits": logits[:, -1], "next_keys": next_keys, "next_values": next_values})
     return cases
 
 
@@ -80,9 +86,11 @@ def main(argv=None):
     args = parser.parse_args(argv)
     args.folder.mkdir(parents=True, exist_ok=True)
     index = {}
-    for name, (onnx, inputs, output) in models().items():
+    for name, (onnx, inputs, outputs) in models().items():
         (args.folder / f"{name}.onnx").write_bytes(onnx)
-        index[name] = {"model": f"{name}.onnx", "output": output.tolist(), "dims": list(output.shape),
+        index[name] = {"model": f"{name}.onnx",
+                       "outputs": {key: {"values": value.flatten().tolist(), "dims": list(value.shape)}
+                                   for key, value in outputs.items()},
                        "inputs": {key: {"type": kind, "values": value.flatten().tolist(), "dims": list(value.shape)}
                                   for key, (kind, value) in inputs.items()}}
     (args.folder / "models.json").write_text(json.dumps(index))
