@@ -44,7 +44,7 @@ class CausalSelfAttention(nn.Module):
         ``past`` is (keys, values), each (B, H, P, D), or None (P = 0). Returns
         the output (B, T, C) and (keys, values) of all P + T positions: a sampler
         that keeps them (a *KV cache*) feeds each new position alone instead of the
-        whole prefix again, and gets the same numbers.
+        whole prefix again, and gets the same numbers up to rounding.
         """
         B, T, C = x.shape
         head_dim = C // self.num_heads
