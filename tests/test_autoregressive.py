@@ -18,7 +18,7 @@ from course_lib import checkpoints
 from course_lib.autoregressive import (ALPHABET, BigramCounts, BytePairTokenizer, CharVocabulary, MLPCharLM,
                                        MLPConfig, NGramCounts, PixelConfig, PixelTransformer, TransformerCharLM,
                                        TransformerConfig, filter_logits, fit_counts, next_token_loss, pixel_loss)
-from course_lib.autoregressive.sampling import UNBOUNDED_MAX_LENGTH
+from course_lib.autoregressive.sampling import UNBOUNDED_MAX_LENGTH, CharLanguageModel
 from course_lib.data import load_digits, load_first_names_by_sex, load_names
 
 SYMBOLS = "." + ALPHABET  # id = position: the boundary, then a-z
@@ -291,6 +291,26 @@ def test_pixel_logits_at_t_depend_on_the_pixels_before_t_only():
             assert torch.equal(model(changed)[:, :t + 1], logits[:, :t + 1])
 
 
+
+def test_transformer_logits_from_a_cache_equal_those_of_the_whole_prefix():
+    model = tiny_transformer(context=10, dtype=torch.float64)
+    tokens = torch.randint(0, 27, (3, 10), generator=_generator(0))
+    cache, pieces = None, []
+    with torch.no_grad():
+        for end in (1, 2, 7, 10):
+            logits, cache = model.extend(tokens[:, :end], cache)
+            pieces.append(logits)
+            assert cache[0].shape == cache[1].shape == (2, 3, 2, end, 4)  # layers, words, heads, positions, head size
+        torch.testing.assert_close(torch.cat(pieces, dim=1), model.logits(tokens), rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("options", [{}, {"temperature": 0.5, "top_p": 0.8}, {"top_k": 2, "prefix": "ab"},
+                                     {"condition": "male"}], ids=["model", "filtered", "prefix", "condition"])
+def test_sampling_with_the_cache_draws_the_words_the_whole_prefix_draws(options, monkeypatch):
+    model = tiny_transformer(conditions=("female", "male") if "condition" in options else (), dtype=torch.float64)
+    cached = model.sample(50, generator=_generator(3), **options)
+    monkeypatch.setattr(TransformerCharLM, "_next_logits_cached", CharLanguageModel._next_logits_cached)
+    assert model.sample(50, generator=_generator(3), **options) == cached  # each step from the whole prefix
 
 def test_pixel_logits_from_a_cache_equal_those_of_the_whole_prefix():
     model = tiny_pixels(torch.float64)

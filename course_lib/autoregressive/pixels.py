@@ -22,7 +22,7 @@ from .._module import ConfiguredModule
 from .._tensors import as_tensor, categorical, check_generator, check_levels, inference
 from ..data import DIGITS_SHAPE, NUM_LEVELS
 from .sampling import check_sampling, filter_logits
-from .transformer import Block, check_heads
+from .transformer import Block, check_heads, extend_blocks
 
 NUM_PIXELS = DIGITS_SHAPE[0] * DIGITS_SHAPE[1]
 
@@ -98,14 +98,8 @@ class PixelTransformer(ConfiguredModule):
         pixel's position alone (:meth:`CausalSelfAttention.extend`), as the
         website's completion widget does.
         """
-        done = 0 if cache is None else cache[0].shape[3]
-        h = self._embed(x, done)
-        keys, values = [], []
-        for layer, block in enumerate(self.blocks):
-            h, (k, v) = block.extend(h, None if cache is None else (cache[0][layer], cache[1][layer]))
-            keys.append(k)
-            values.append(v)
-        return self.head(self.norm(h)), (torch.stack(keys), torch.stack(values))  # (N, T - K, L)
+        h, cache = extend_blocks(self.blocks, self._embed(x, 0 if cache is None else cache[0].shape[3]), cache)
+        return self.head(self.norm(h)), cache  # (N, T - K, L)
 
     def _embed(self, x, start):
         """The inputs (N, T - start, C) of the positions that predict pixels start..T-1 of ``x`` (N, T)."""

@@ -103,6 +103,11 @@ class CharLanguageModel:
         """Logits of the symbol that follows ``tokens`` (B, T): shape (B, S), the last position of ``logits``."""
         return self.logits(tokens)[:, -1]
 
+    def _next_logits_cached(self, tokens, cache):
+        """:meth:`next_logits` and what the next call, one token longer, may start from (None here; a transformer
+        keeps the keys and values of the positions it has computed)."""
+        return self.next_logits(tokens), None
+
     def _log_prob(self, tokens):
         """log p of each encoded word (N,): the chain rule's terms, padding left out."""
         tokens = tokens.to(self.device)
@@ -167,9 +172,11 @@ class CharLanguageModel:
         prompt = torch.cat([start, self.vocabulary.encode([prefix], condition)[0, 1:-1]]) if prefix else start
         tokens = prompt.repeat(n, 1).to(self.device)  # (n, 1 + len(prefix))
         done = torch.zeros(n, dtype=torch.bool, device=self.device)
+        cache = None
         with self._no_grad():
             while tokens.shape[1] <= longest and not done.all():
-                logits = self.next_logits(tokens).double()  # (n, S)
+                logits, cache = self._next_logits_cached(tokens, cache)
+                logits = logits.double()  # (n, S)
                 if watermark is not None:
                     logits = watermark.bias(logits, tokens[:, -1])
                 probs = filter_logits(logits, temperature, top_k, top_p)

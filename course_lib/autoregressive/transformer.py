@@ -82,6 +82,20 @@ class Block(nn.Module):
         return x + self.mlp(self.norm2(x)), cache
 
 
+def extend_blocks(blocks, h, cache=None):
+    """``blocks`` (causal :class:`Block` s) on ``h`` (B, T, C), positions that follow those ``cache`` holds.
+
+    ``cache`` is (keys, values), each (num_layers, B, heads, K, head_dim), or None (K = 0). Returns the
+    blocks' output (B, T, C) and the cache of all K + T positions.
+    """
+    keys, values = [], []
+    for layer, block in enumerate(blocks):
+        h, (k, v) = block.extend(h, None if cache is None else (cache[0][layer], cache[1][layer]))
+        keys.append(k)
+        values.append(v)
+    return h, (torch.stack(keys), torch.stack(values))
+
+
 @dataclass(frozen=True)
 class TransformerConfig:
     """Sizes of :class:`TransformerCharLM`; the defaults reach the chapter's loss in about a minute on 2 CPU cores."""
@@ -127,13 +141,27 @@ class TransformerCharLM(CharLanguageModel, ConfiguredModule):
 
     def logits(self, tokens):
         """Next-symbol logits (B, T, S) for input ids (B, T), T <= context."""
+        return self.head(self.norm(self.blocks(self._embed(tokens, 0))))  # (B, T, S)
+
+    def extend(self, tokens, cache=None):
+        """Logits (B, T - K, S) of positions K..T-1 of ``tokens`` (B, T) when ``cache`` holds the blocks' keys and
+        values of positions 0..K-1 (None: K = 0); returns them and the cache of all T positions
+        (:func:`extend_blocks`)."""
+        h, cache = extend_blocks(self.blocks, self._embed(tokens, 0 if cache is None else cache[0].shape[3]), cache)
+        return self.head(self.norm(h)), cache
+
+    def _next_logits_cached(self, tokens, cache):
+        logits, cache = self.extend(tokens, cache)
+        return logits[:, -1], cache
+
+    def _embed(self, tokens, start):
+        """The inputs (B, T - start, C) of positions start..T-1: token and position embeddings."""
         if tokens.shape[1] > self.config.context:
             raise ValueError(f"tokens has {tokens.shape[1]} positions, more than the model's context "
                              f"({self.config.context}); raise TransformerConfig.context or leave out longer words")
-        tokens = tokens.clamp(min=0)  # padding positions are ignored by every loss
-        positions = torch.arange(tokens.shape[1], device=tokens.device)
-        x = self.token_embedding(tokens) + self.position_embedding(positions)  # (B, T, C)
-        return self.head(self.norm(self.blocks(x)))  # (B, T, S)
+        tokens = tokens[:, start:].clamp(min=0)  # padding positions are ignored by every loss
+        positions = torch.arange(start, start + tokens.shape[1], device=tokens.device)
+        return self.token_embedding(tokens) + self.position_embedding(positions)  # (B, T - start, C)
 
     def forward(self, tokens):
         """Same as :meth:`logits`."""
