@@ -302,6 +302,8 @@ def test_transformer_logits_from_a_cache_equal_those_of_the_whole_prefix():
             pieces.append(logits)
             assert cache[0].shape == cache[1].shape == (2, 3, 2, end, 4)  # layers, words, heads, positions, head size
         torch.testing.assert_close(torch.cat(pieces, dim=1), model.logits(tokens), rtol=0, atol=1e-12)
+    with pytest.raises(ValueError, match=_exactly("tokens must hold more positions than the cache (10), got 10")):
+        model.extend(tokens, cache)
 
 
 @pytest.mark.parametrize("options", [{}, {"temperature": 0.5, "top_p": 0.8}, {"top_k": 2, "prefix": "ab"},

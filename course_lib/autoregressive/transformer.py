@@ -159,6 +159,8 @@ class TransformerCharLM(CharLanguageModel, ConfiguredModule):
         if tokens.shape[1] > self.config.context:
             raise ValueError(f"tokens has {tokens.shape[1]} positions, more than the model's context "
                              f"({self.config.context}); raise TransformerConfig.context or leave out longer words")
+        if start and start >= tokens.shape[1]:
+            raise ValueError(f"tokens must hold more positions than the cache ({start}), got {tokens.shape[1]}")
         tokens = tokens[:, start:].clamp(min=0)  # padding positions are ignored by every loss
         positions = torch.arange(start, start + tokens.shape[1], device=tokens.device)
         return self.token_embedding(tokens) + self.position_embedding(positions)  # (B, T - start, C)
